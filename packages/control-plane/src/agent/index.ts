@@ -1,0 +1,47 @@
+// harrier-agent: run by harrier-agent.service at every boot (see packages/infra's bootstrap script).
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { runAgent } from './agent';
+import { IMDS_BASE_URL, PATHS } from './constants';
+import { createImdsClient } from './imds';
+import { spawnRunner } from './runner-process';
+import { settingsFromEnv } from './settings';
+import { fileConsumedStore } from './state';
+
+const log = (event: string, fields: Record<string, unknown> = {}): void => {
+  // Never pass the JIT config here: journald keeps stdout.
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
+};
+
+async function main(): Promise<void> {
+  const metadata = createImdsClient({ baseUrl: process.env.HARRIER_IMDS_BASE_URL ?? IMDS_BASE_URL });
+  // The JS SDK does not read the region from IMDS by itself.
+  const region = await metadata.region();
+  const outcome = await runAgent({
+    metadata,
+    ssm: new SSMClient({ region }),
+    ec2: new EC2Client({ region }),
+    runRunner: spawnRunner,
+    powerOff,
+    consumed: fileConsumedStore(PATHS.stateFile),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => Date.now(),
+    log,
+    settings: settingsFromEnv(process.env),
+  });
+  log('agent-finished', { outcome: outcome.kind });
+}
+
+const powerOff = async (): Promise<void> => {
+  await promisify(execFile)('/usr/sbin/shutdown', ['-h', 'now']);
+};
+
+main().catch(async (error: unknown) => {
+  log('agent-failed', { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  process.exitCode = 1;
+  // A machine whose agent failed must not linger: powering off stops a pool instance (never marked
+  // warm without its bootstrap tag) and terminates a job instance (reconcile re-drives the job).
+  await powerOff().catch(() => undefined);
+});
