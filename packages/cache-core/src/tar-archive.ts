@@ -1,0 +1,238 @@
+/**
+ * The `tar` format: a tar stream of the directory's contents, compressed with zstd.
+ *
+ * Fast path: GNU tar (+ the zstd CLI when present) as child processes. Measured on the small
+ * bench project (1,900 entries), GNU tar + zstd creates in 0.09 s and extracts in 0.10 s, where
+ * the `tar` npm package needs 0.5 s and 0.8-1.3 s; on the medium project (26,800 entries) GNU tar
+ * lists in 0.36 s where the npm package's parser needs 1.1 s. The npm package and Node's own zstd
+ * are the fallback when the binaries are missing. Every path preserves symlinks, modes, mtimes and
+ * empty directories (the npm package needs help with directory and symlink times, see
+ * extractTarFile); ownership is not restored (files belong to whoever restores them).
+ */
+import { createReadStream } from 'node:fs';
+import { chmod, lutimes, utimes } from 'node:fs/promises';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import * as tar from 'tar';
+import { spawnTool, type Spawned } from './exec';
+import { assertSafeEntries, type ArchiveEntry, type ArchiveEntryType } from './safety';
+import type { Toolbox } from './tools';
+
+/** zstd level 3: the zstd default, the best speed/size trade-off for node_modules. */
+export const ZSTD_LEVEL = 3;
+/** GNU tar's output is parsed; keep it in one predictable locale. */
+const C_LOCALE_ENV = { ...process.env, LC_ALL: 'C' };
+
+function zstdCompressStream(): zlib.ZstdCompress {
+  return zlib.createZstdCompress({ params: { [zlib.constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL } });
+}
+
+export interface TarSource {
+  stream: Readable;
+  /** Resolves when the producing processes have exited successfully. */
+  done: Promise<void>;
+  /** Stop producing (on a downstream failure). */
+  abort(): void;
+}
+
+/** A zstd-compressed tar stream of `sourceDir`'s contents (members named `./...`). */
+export function createTarStream(sourceDir: string, tools: Toolbox): TarSource {
+  if (tools.gnuTar) {
+    const args = ['--numeric-owner', '-C', sourceDir, '-cf', '-', '.'];
+    if (tools.zstd) {
+      const spawned = spawnTool('tar', ['-I', `zstd -T0 -${ZSTD_LEVEL}`, ...args], {
+        stdout: 'pipe',
+        env: C_LOCALE_ENV,
+      });
+      return fromChild(spawned, spawned.child.stdout!);
+    }
+    const spawned = spawnTool('tar', args, { stdout: 'pipe', env: C_LOCALE_ENV });
+    const compressed = spawned.child.stdout!.pipe(zstdCompressStream());
+    return fromChild(spawned, compressed);
+  }
+  const packed = tar.c({ cwd: sourceDir, portable: false, noDirRecurse: false }, ['.']);
+  const compressed = packed.pipe(zstdCompressStream());
+  return {
+    stream: compressed,
+    done: new Promise((resolve, reject) => {
+      packed.on('error', reject);
+      compressed.on('error', reject);
+      compressed.on('end', resolve);
+    }),
+    abort: () => compressed.destroy(),
+  };
+}
+
+function fromChild(spawned: Spawned, stream: Readable): TarSource {
+  return { stream, done: spawned.done, abort: () => spawned.child.kill('SIGTERM') };
+}
+
+const GNU_TYPES: Record<string, ArchiveEntryType> = {
+  '-': 'file',
+  d: 'directory',
+  l: 'symlink',
+  h: 'hardlink',
+};
+// `drwxr-xr-x 0/0  0 2026-12-03 13:51 "./a" -> "b"` with --quoting-style=c --numeric-owner
+const GNU_LISTING_LINE =
+  /^(\S)\S*\s+\S+\s+\S+\s+\S+\s+\S+\s+"((?:[^"\\]|\\.)*)"(?: (->|link to) "((?:[^"\\]|\\.)*)")?$/;
+
+/** Decode a C-quoted string as GNU tar writes it (`\n`, `\"`, `\\`, octal bytes). */
+export function decodeCQuoted(quoted: string): string {
+  const bytes: number[] = [];
+  const simple: Record<string, number> = {
+    n: 10,
+    t: 9,
+    r: 13,
+    a: 7,
+    b: 8,
+    f: 12,
+    v: 11,
+    '\\': 92,
+    '"': 34,
+    "'": 39,
+    '?': 63,
+  };
+  for (let i = 0; i < quoted.length; i++) {
+    const ch = quoted[i]!;
+    if (ch !== '\\') {
+      bytes.push(...Buffer.from(ch, 'utf8'));
+      continue;
+    }
+    const next = quoted[i + 1] ?? '';
+    const octal = /^[0-7]{1,3}/.exec(quoted.slice(i + 1, i + 4));
+    if (octal) {
+      bytes.push(parseInt(octal[0], 8));
+      i += octal[0].length;
+    } else {
+      bytes.push(simple[next] ?? next.charCodeAt(0));
+      i += 1;
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+export function parseGnuListingLine(line: string): ArchiveEntry {
+  const match = GNU_LISTING_LINE.exec(line);
+  if (!match) return { name: line, type: 'other' };
+  const entry: ArchiveEntry = { name: decodeCQuoted(match[2]!), type: GNU_TYPES[match[1]!] ?? 'other' };
+  if (match[4] !== undefined) entry.linkTarget = decodeCQuoted(match[4]);
+  return entry;
+}
+
+/** Every member of a local `.tar.zst` file. */
+export async function listTarFile(file: string, tools: Toolbox): Promise<ArchiveEntry[]> {
+  if (tools.gnuTar) {
+    const args = ['--quoting-style=c', '--numeric-owner', '-tvf'];
+    const spawned = tools.zstd
+      ? spawnTool('tar', ['--zstd', ...args, file], { stdout: 'pipe', env: C_LOCALE_ENV })
+      : spawnTool('tar', [...args, '-'], { stdin: 'pipe', stdout: 'pipe', env: C_LOCALE_ENV });
+    const entries: ArchiveEntry[] = [];
+    let pending = '';
+    spawned.child.stdout!.setEncoding('utf8');
+    spawned.child.stdout!.on('data', (chunk: string) => {
+      const lines = (pending + chunk).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line !== '') entries.push(parseGnuListingLine(line));
+    });
+    const feeding = tools.zstd
+      ? Promise.resolve()
+      : pipeline(createReadStream(file), zlib.createZstdDecompress(), spawned.child.stdin!);
+    await Promise.all([
+      spawned.done,
+      feeding.catch((error: unknown) => {
+        spawned.child.kill('SIGTERM');
+        throw error;
+      }),
+    ]);
+    if (pending !== '') entries.push(parseGnuListingLine(pending));
+    return entries;
+  }
+  const entries: ArchiveEntry[] = [];
+  const types: Partial<Record<string, ArchiveEntryType>> = {
+    File: 'file',
+    OldFile: 'file',
+    ContiguousFile: 'file',
+    Directory: 'directory',
+    SymbolicLink: 'symlink',
+    Link: 'hardlink',
+  };
+  const parser = new tar.Parser({
+    strict: true,
+    onReadEntry: (entry) => {
+      const listed: ArchiveEntry = { name: entry.path, type: types[entry.type] ?? 'other' };
+      if (entry.linkpath !== undefined) listed.linkTarget = entry.linkpath;
+      entries.push(listed);
+      entry.resume();
+    },
+  });
+  await pipeline(createReadStream(file), zlib.createZstdDecompress(), parser as unknown as Writable);
+  return entries;
+}
+
+/**
+ * Extract a local `.tar.zst` into the empty directory `destDir`, after checking the whole
+ * listing with {@link assertSafeEntries}. The directory's own mode and mtime come from the archive.
+ */
+export async function extractTarFile(file: string, destDir: string, tools: Toolbox): Promise<number> {
+  const entries = await listTarFile(file, tools);
+  assertSafeEntries(entries);
+  if (tools.gnuTar) {
+    // -p: modes exactly as stored, whatever the umask; --no-same-owner: root restores as itself.
+    const args = ['-x', '-p', '--no-same-owner', '-C', destDir, '-f'];
+    if (tools.zstd) {
+      await spawnTool('tar', ['--zstd', ...args, file], { env: C_LOCALE_ENV }).done;
+    } else {
+      const spawned = spawnTool('tar', [...args, '-'], { stdin: 'pipe', env: C_LOCALE_ENV });
+      await Promise.all([
+        spawned.done,
+        pipeline(createReadStream(file), zlib.createZstdDecompress(), spawned.child.stdin!).catch(
+          (error: unknown) => {
+            spawned.child.kill('SIGTERM');
+            throw error;
+          },
+        ),
+      ]);
+    }
+    return entries.length;
+  }
+  // The npm package sets a directory's time before writing its children (which changes it again)
+  // and leaves the extraction root alone: re-apply directory modes and times afterwards,
+  // deepest first, the way GNU tar's delayed set-stat does.
+  const directories: Array<{ path: string; mode: number; mtime: Date }> = [];
+  const symlinks: Array<{ path: string; mtime: Date }> = [];
+  await pipeline(
+    createReadStream(file),
+    zlib.createZstdDecompress(),
+    tar.x({
+      cwd: destDir,
+      preserveOwner: false,
+      strict: true,
+      umask: 0,
+      filter: (entryPath, entry) => {
+        if (
+          'type' in entry &&
+          entry.type === 'Directory' &&
+          entry.mode !== undefined &&
+          entry.mtime !== undefined
+        ) {
+          directories.push({ path: path.resolve(destDir, entryPath), mode: entry.mode, mtime: entry.mtime });
+        }
+        if ('type' in entry && entry.type === 'SymbolicLink' && entry.mtime !== undefined) {
+          symlinks.push({ path: path.resolve(destDir, entryPath), mtime: entry.mtime });
+        }
+        return true;
+      },
+    }) as unknown as Writable,
+  );
+  for (const link of symlinks) await lutimes(link.path, link.mtime, link.mtime);
+  directories.sort((a, b) => b.path.length - a.path.length);
+  for (const directory of directories) {
+    await chmod(directory.path, directory.mode & 0o7777);
+    await utimes(directory.path, directory.mtime, directory.mtime);
+  }
+  return entries.length;
+}
