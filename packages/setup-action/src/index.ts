@@ -1,1 +1,3 @@
-export const packageName = '@harrier/setup-action';
+import { run } from './main';
+
+void run();

@@ -1,0 +1,109 @@
+// The action: validate inputs, find the program and the CLI, make sure the state bucket exists,
+// run Pulumi, publish outputs and a job summary. Every dependency is passed in (`RunDeps`) so the
+// tests run the same code with a stand-in CLI and a local S3 endpoint.
+import { appendFileSync } from 'node:fs';
+import * as core from '@actions/core';
+import * as exec from '@actions/exec';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { PulumiCommand } from '@pulumi/pulumi/automation';
+import { toPulumiConfig } from './config-map';
+import { Outputs } from './constants';
+import type { DeployResult } from './deploy';
+import { deploy } from './deploy';
+import type { ActionInputs } from './inputs';
+import { parseInputs } from './inputs';
+import { actionDirFromEntry, installCommandFor, resolveProgramDir } from './program';
+import { resolvePulumiCli } from './pulumi-cli';
+import { ensureStateBucket } from './state-bucket';
+import { renderSummary } from './summary';
+
+export interface RunDeps {
+  env: NodeJS.ProcessEnv;
+  /** The directory holding action.yml. */
+  actionDir: string;
+  s3: (region: string) => S3Client;
+  pulumi: (inputs: ActionInputs) => Promise<PulumiCommand>;
+  /** Runs a command line in a directory; resolves to its exit code. */
+  exec: (commandLine: string, cwd: string) => Promise<number>;
+}
+
+export function defaultDeps(): RunDeps {
+  return {
+    env: process.env,
+    actionDir: actionDirFromEntry(process.argv[1] ?? process.cwd()),
+    s3: (region) => new S3Client({ region }),
+    pulumi: (inputs) =>
+      resolvePulumiCli({
+        root: inputs.pulumiRoot,
+        version: inputs.pulumiVersion,
+        toolCache: process.env.RUNNER_TOOL_CACHE,
+        log: core.info,
+      }),
+    exec: (commandLine, cwd) => exec.exec(commandLine, [], { cwd }),
+  };
+}
+
+export class DependencyInstallError extends Error {
+  constructor(commandLine: string, code: number) {
+    super(`Installing the infra program's dependencies failed: \`${commandLine}\` exited with ${code}.`);
+    this.name = 'DependencyInstallError';
+  }
+}
+
+function runUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = env;
+  if (!GITHUB_SERVER_URL || !GITHUB_REPOSITORY || !GITHUB_RUN_ID) return undefined;
+  return `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`;
+}
+
+/** Runs the action; returns what it did (for tests), or undefined when it failed. */
+export async function run(deps: RunDeps = defaultDeps()): Promise<DeployResult | undefined> {
+  try {
+    // Mask the token before anything else can print it: validation messages never echo it.
+    const token = core.getInput('github-token');
+    if (token !== '') core.setSecret(token);
+    const inputs = parseInputs((name) => core.getInput(name), deps.env);
+
+    const workspace = deps.env.GITHUB_WORKSPACE ?? process.cwd();
+    const programDir = resolveProgramDir(inputs.programDir, deps.actionDir, workspace);
+    core.info(`Infra program: ${programDir}; stack ${inputs.stack}; state s3://${inputs.stateBucket}.`);
+
+    const install = installCommandFor(programDir, inputs.installCommand);
+    if (install !== undefined) {
+      const code = await core.group(`Installing the infra program's dependencies`, () =>
+        deps.exec(install, programDir),
+      );
+      if (code !== 0) throw new DependencyInstallError(install, code);
+    }
+
+    if (inputs.createStateBucket)
+      await ensureStateBucket(deps.s3(inputs.awsRegion), inputs.stateBucket, inputs.awsRegion, core.info);
+
+    const pulumi = await deps.pulumi(inputs);
+    const result = await deploy({
+      command: inputs.command,
+      stack: inputs.stack,
+      programDir,
+      stateBucket: inputs.stateBucket,
+      awsRegion: inputs.awsRegion,
+      secretsProvider: inputs.secretsProvider,
+      config: toPulumiConfig(inputs),
+      pulumi,
+      onOutput: (chunk) => process.stdout.write(chunk),
+      message: runUrl(deps.env),
+    });
+
+    const { webhookUrl, bucketName, dashboardUrl, labels } = result.outputs;
+    if (webhookUrl !== undefined) core.setOutput(Outputs.WebhookUrl, webhookUrl);
+    if (bucketName !== undefined) core.setOutput(Outputs.Bucket, bucketName);
+    if (dashboardUrl !== undefined) core.setOutput(Outputs.DashboardUrl, dashboardUrl);
+    if (labels !== undefined) core.setOutput(Outputs.Labels, JSON.stringify(labels));
+    // Appended directly rather than through core.summary, whose file path is a process-wide cache.
+    const summaryFile = deps.env.GITHUB_STEP_SUMMARY;
+    if (summaryFile) appendFileSync(summaryFile, renderSummary(result));
+    return result;
+  } catch (error: unknown) {
+    core.setFailed(error instanceof Error ? error.message : String(error));
+    return undefined;
+  }
+}
