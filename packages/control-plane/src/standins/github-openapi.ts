@@ -59,7 +59,23 @@ interface CompiledOperation extends Operation {
   literalSegments: number;
 }
 
-const operations: CompiledOperation[] = (extract.operations as unknown as Operation[])
+/**
+ * GitHub documents nullable enums as `{ nullable: true, enum: [...] }` without `null` in the list
+ * (a queued job's `conclusion` is null). Under OpenAPI 3.0.3's reading, and Ajv's, that would refuse
+ * null, which GitHub itself sends: add it, which is what the description means.
+ */
+function allowNullInNullableEnums(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(allowNullInNullableEnums);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) out[key] = allowNullInNullableEnums(value);
+  const values: unknown = out.enum;
+  if (out.nullable === true && Array.isArray(values) && !values.includes(null))
+    out.enum = [...(values as unknown[]), null];
+  return out;
+}
+
+const operations: CompiledOperation[] = (allowNullInNullableEnums(extract.operations) as Operation[])
   .map((op) => {
     const segments = op.path.split('/').filter(Boolean);
     const pathParamNames: string[] = [];
