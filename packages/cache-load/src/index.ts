@@ -1,1 +1,3 @@
-export const packageName = '@harrier/cache-load';
+import { run } from './main';
+
+await run();

@@ -1,1 +1,3 @@
-export const packageName = '@harrier/cache-store';
+import { run } from './main';
+
+await run();
