@@ -1,14 +1,19 @@
-// Inputs → the Pulumi config map of the infra program. Pulumi config values are strings: numbers
-// and booleans go as their text (config.getNumber/getBoolean parse them), lists and objects as
-// JSON (config.getObject parses it). Only the GitHub token is secret.
+// Inputs → the Pulumi config map of the infra program (packages/infra/src/load-config.ts reads it).
+// The GitHub token and the App's private key are secret: Pulumi encrypts them with the stack's
+// secrets provider and masks them in its output.
 import type { ConfigMap } from '@pulumi/pulumi/automation';
 import { CONFIG_NAMESPACE } from './constants';
 import type { ActionInputs, HarrierConfig } from './inputs';
 
 /** Keys whose values Pulumi must store encrypted and mask in its output. */
-const SECRET_KEYS: ReadonlySet<keyof HarrierConfig> = new Set(['githubToken']);
+const SECRET_KEYS: ReadonlySet<keyof HarrierConfig> = new Set(['githubToken', 'githubAppPrivateKey']);
 
-function encode(value: string | number | boolean | object): string {
+/**
+ * Pulumi config values are strings. The infra program reads `labels` with config.get and splits
+ * it on commas, and `pools` with config.getObject (JSON); numbers and booleans as their text.
+ */
+function encode(key: keyof HarrierConfig, value: string | number | boolean | object): string {
+  if (key === 'labels' && Array.isArray(value)) return value.join(',');
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
@@ -22,7 +27,7 @@ export function toPulumiConfig(inputs: Pick<ActionInputs, 'awsRegion' | 'config'
   for (const [key, value] of Object.entries(inputs.config) as [keyof HarrierConfig, unknown][]) {
     if (value === undefined) continue;
     map[`${CONFIG_NAMESPACE}:${key}`] = {
-      value: encode(value as string | number | boolean | object),
+      value: encode(key, value as string | number | boolean | object),
       secret: SECRET_KEYS.has(key),
     };
   }

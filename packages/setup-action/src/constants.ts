@@ -23,6 +23,9 @@ export const Inputs = {
 export const ConfigInputs = {
   'github-org': 'githubOrg',
   'github-token': 'githubToken',
+  'github-app-id': 'githubAppId',
+  'github-app-private-key': 'githubAppPrivateKey',
+  'github-api-url': 'githubApiUrl',
   'fleet-size': 'fleetSize',
   'instance-type': 'instanceType',
   architecture: 'architecture',
@@ -33,10 +36,14 @@ export const ConfigInputs = {
   labels: 'labels',
   'max-runners': 'maxRunners',
   'runner-version': 'runnerVersion',
+  'runner-sha256-x64': 'runnerSha256X64',
+  'runner-sha256-arm64': 'runnerSha256Arm64',
   'max-warm-age-days': 'maxWarmAgeDays',
   'webhook-ip-allow-list': 'webhookIpAllowList',
   'cache-retention-days': 'cacheRetentionDays',
-  'extra-pools': 'extraPools',
+  'log-retention-days': 'logRetentionDays',
+  'vpc-cidr': 'vpcCidr',
+  pools: 'pools',
 } as const;
 
 export type ConfigInputName = keyof typeof ConfigInputs;
@@ -57,8 +64,12 @@ export const StackOutputs = {
   WebhookUrl: 'webhookUrl',
   BucketName: 'bucketName',
   DashboardUrl: 'dashboardUrl',
-  Labels: 'labels',
+  /** `{ <pool name>: [labels] }`; the default pool is `default`. */
+  RunsOnLabels: 'runsOnLabels',
 } as const;
+
+/** The infra program's name for the pool every job without a pool-specific label lands on. */
+export const DEFAULT_POOL = 'default';
 
 export const COMMANDS = ['up', 'preview', 'destroy'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -75,11 +86,16 @@ export const Defaults = {
  */
 export const MIN_RUNNER_VERSION = '2.327.1';
 
-/** The upper bounds below are sanity limits against typos, not AWS quotas. */
+/** The infra program's limits (packages/infra/src/config.ts), checked here before anything runs. */
 export const Limits = {
-  maxFleetSize: 1000,
-  minVolumeSizeGb: 8,
+  maxFleetSize: 100,
+  maxRunners: 1000,
+  /** An Ubuntu image with Docker, the runner and a cache working set needs at least this. */
+  minVolumeSizeGb: 20,
   maxVolumeSizeGb: 16_384,
   maxReuseWindowMinutes: 24 * 60,
-  maxDays: 3650,
+  maxWarmAgeDays: 30,
+  maxCacheRetentionDays: 3650,
+  /** CloudWatch Logs' longest finite retention. */
+  maxLogRetentionDays: 3653,
 } as const;

@@ -3,7 +3,7 @@
 import type { ConfigMap, OpMap, OutputMap, PulumiCommand } from '@pulumi/pulumi/automation';
 import { LocalWorkspace } from '@pulumi/pulumi/automation';
 import type { Command } from './constants';
-import { StackOutputs } from './constants';
+import { DEFAULT_POOL, StackOutputs } from './constants';
 
 export interface DeployOptions {
   command: Command;
@@ -26,7 +26,10 @@ export interface HarrierOutputs {
   webhookUrl?: string;
   bucketName?: string;
   dashboardUrl?: string;
+  /** The default pool's `runs-on` labels. */
   labels?: string[];
+  /** Every pool's `runs-on` labels, by pool name. */
+  pools?: Record<string, string[]>;
 }
 
 export interface DeployResult {
@@ -47,13 +50,22 @@ function stringOutput(outputs: OutputMap, key: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+function poolLabels(value: unknown): Record<string, string[]> | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const pools: Record<string, string[]> = {};
+  for (const [pool, labels] of Object.entries(value as Record<string, unknown>))
+    if (Array.isArray(labels)) pools[pool] = labels.map(String);
+  return pools;
+}
+
 export function harrierOutputs(outputs: OutputMap): HarrierOutputs {
-  const labels: unknown = outputs[StackOutputs.Labels]?.value;
+  const pools = poolLabels(outputs[StackOutputs.RunsOnLabels]?.value);
   return {
     webhookUrl: stringOutput(outputs, StackOutputs.WebhookUrl),
     bucketName: stringOutput(outputs, StackOutputs.BucketName),
     dashboardUrl: stringOutput(outputs, StackOutputs.DashboardUrl),
-    labels: Array.isArray(labels) ? labels.map(String) : undefined,
+    labels: pools?.[DEFAULT_POOL],
+    pools,
   };
 }
 

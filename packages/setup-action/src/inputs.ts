@@ -7,20 +7,25 @@ import { COMMANDS, ConfigInputs, Defaults, Inputs, Limits, MIN_RUNNER_VERSION } 
 export type Architecture = 'x64' | 'arm64';
 export type RunnerScope = 'org' | 'repo';
 
-/** One extra runner pool: jobs whose `runs-on` names these labels get this instance type. */
-export interface ExtraPool {
+/** One extra runner pool: jobs whose `runs-on` names its labels get its instance type. */
+export interface PoolSpec {
+  name: string;
   labels: string[];
   instanceType: string;
+  architecture?: Architecture;
   fleetSize?: number;
-  maxRunners?: number;
   volumeSizeGb?: number;
 }
 
-/** The `harrier:` config of the infra program; unset keys take the program's defaults. */
+/** The `harrier:` config of the infra program; absent keys take the program's defaults. */
 export interface HarrierConfig {
   githubOrg: string;
-  /** Secret: masked in logs, stored encrypted in the stack. Absent only for `destroy`. */
+  /** Secret. Required for up/preview unless a GitHub App is configured. */
   githubToken?: string;
+  githubAppId?: string;
+  /** Secret, PEM. */
+  githubAppPrivateKey?: string;
+  githubApiUrl?: string;
   fleetSize?: number;
   instanceType?: string;
   architecture?: Architecture;
@@ -31,10 +36,14 @@ export interface HarrierConfig {
   labels?: string[];
   maxRunners?: number;
   runnerVersion?: string;
+  runnerSha256X64?: string;
+  runnerSha256Arm64?: string;
   maxWarmAgeDays?: number;
   webhookIpAllowList?: boolean;
   cacheRetentionDays?: number;
-  extraPools?: ExtraPool[];
+  logRetentionDays?: number;
+  vpcCidr?: string;
+  pools?: PoolSpec[];
 }
 
 export interface ActionInputs {
@@ -84,6 +93,11 @@ const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 const LABEL = /^[A-Za-z0-9._-]{1,100}$/;
 const SEMVER = /^\d+\.\d+\.\d+$/;
 const SECRETS_PROVIDER = /^(awskms|azurekeyvault|gcpkms|hashivault):\/\/\S+$|^passphrase$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+const POOL_NAME = /^[a-z0-9][a-z0-9-]{0,30}$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+/** Graviton families carry a `g` after the generation digit (m7g, c7gn, t4g), as the infra checks. */
+const ARM_FAMILY = /^[a-z]+\d+g[a-z]*\.|^a1\./;
 
 /** Collects problems while parsing, so that all of them are reported together. */
 class Problems {
@@ -162,7 +176,19 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function extraPools(problems: Problems, name: string, raw: string): ExtraPool[] | undefined {
+/** The instance type does not fit the architecture: a Graviton type on x64 or the reverse. */
+function archMismatch(instanceType: string, architecture: Architecture): string | undefined {
+  const isArm = ARM_FAMILY.test(instanceType);
+  if (isArm === (architecture === 'arm64')) return undefined;
+  return `'${instanceType}' is ${isArm ? 'an arm64 (Graviton)' : 'an x64'} type but architecture is ${architecture}`;
+}
+
+function pools(
+  problems: Problems,
+  name: string,
+  raw: string,
+  architecture: Architecture,
+): PoolSpec[] | undefined {
   if (raw === '') return undefined;
   let parsed: unknown;
   try {
@@ -170,31 +196,50 @@ function extraPools(problems: Problems, name: string, raw: string): ExtraPool[] 
   } catch (error: unknown) {
     return problems.add(`${name}: not valid YAML or JSON (${error instanceof Error ? error.message : ''}).`);
   }
-  const example = `[{ labels: [gpu], instanceType: g5.xlarge, fleetSize: 0 }]`;
+  const example = `[{ name: gpu, labels: [gpu], instanceType: g5.xlarge, fleetSize: 0 }]`;
   if (!Array.isArray(parsed)) return problems.add(`${name}: expected a list of pools, e.g. ${example}.`);
-  const pools: ExtraPool[] = [];
+  const known = new Set(['name', 'labels', 'instanceType', 'architecture', 'fleetSize', 'volumeSizeGb']);
+  const names = new Set<string>(['default']);
+  const result: PoolSpec[] = [];
   parsed.forEach((item: unknown, index) => {
     const where = `${name}[${index}]`;
     if (!isRecord(item)) return problems.add(`${where}: expected a mapping, e.g. ${example}.`);
-    const known = new Set(['labels', 'instanceType', 'fleetSize', 'maxRunners', 'volumeSizeGb']);
     for (const key of Object.keys(item))
       if (!known.has(key)) problems.add(`${where}: unknown key '${key}' (known: ${[...known].join(', ')}).`);
+    const poolName = typeof item.name === 'string' ? item.name : '';
+    if (!POOL_NAME.test(poolName))
+      problems.add(`${where}.name: give a name of lower-case letters, digits and '-', e.g. 'gpu'.`);
+    else if (names.has(poolName))
+      problems.add(`${where}.name: '${poolName}' is taken; give every pool its own name.`);
+    names.add(poolName);
     const poolLabels = Array.isArray(item.labels) ? item.labels.map(String) : [];
     if (poolLabels.length === 0 || poolLabels.some((l) => !LABEL.test(l)))
       problems.add(`${where}.labels: give a list of labels, e.g. [gpu].`);
-    if (typeof item.instanceType !== 'string' || !INSTANCE_TYPE.test(item.instanceType))
+    const poolArch = item.architecture ?? architecture;
+    if (poolArch !== 'x64' && poolArch !== 'arm64') problems.add(`${where}.architecture: 'x64' or 'arm64'.`);
+    const instanceType = typeof item.instanceType === 'string' ? item.instanceType : '';
+    if (!INSTANCE_TYPE.test(instanceType))
       problems.add(`${where}.instanceType: give an EC2 instance type, e.g. 'g5.xlarge'.`);
-    const pool: ExtraPool = { labels: poolLabels, instanceType: String(item.instanceType) };
-    for (const key of ['fleetSize', 'maxRunners', 'volumeSizeGb'] as const) {
+    else if (poolArch === 'x64' || poolArch === 'arm64') {
+      const mismatch = archMismatch(instanceType, poolArch);
+      if (mismatch) problems.add(`${where}.instanceType: ${mismatch}.`);
+    }
+    const pool: PoolSpec = { name: poolName, labels: poolLabels, instanceType };
+    if (poolArch === 'x64' || poolArch === 'arm64')
+      if (item.architecture !== undefined) pool.architecture = poolArch;
+    for (const [key, min, max] of [
+      ['fleetSize', 0, Limits.maxFleetSize],
+      ['volumeSizeGb', Limits.minVolumeSizeGb, Limits.maxVolumeSizeGb],
+    ] as const) {
       const value = item[key];
       if (value === undefined) continue;
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
-        problems.add(`${where}.${key}: expected a whole number.`);
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+        problems.add(`${where}.${key}: expected a whole number from ${min} to ${max}.`);
       else pool[key] = value;
     }
-    pools.push(pool);
+    result.push(pool);
   });
-  return pools;
+  return result;
 }
 
 /**
@@ -212,13 +257,28 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv): ActionIn
   if (githubOrg === '') problems.add(`github-org: required; the GitHub organization Harrier serves.`);
   else if (!GITHUB_ORG.test(githubOrg)) problems.add(`github-org: '${githubOrg}' is not a GitHub login.`);
 
+  // A GitHub App (id + private key) replaces the token; either is needed to deploy, neither to destroy.
   const githubToken = config('github-token');
-  if (githubToken === '' && command !== 'destroy')
+  const githubAppId = config('github-app-id');
+  const githubAppPrivateKey = config('github-app-private-key');
+  if (githubAppId === '' && githubToken === '' && command !== 'destroy')
     problems.add(
-      `github-token: required for '${command ?? Defaults.command}'; pass a secret, e.g. \${{ secrets.HARRIER_GITHUB_TOKEN }}.`,
+      `github-token: required for '${command ?? Defaults.command}' (unless github-app-id is set); pass a secret, e.g. \${{ secrets.HARRIER_GITHUB_TOKEN }}.`,
     );
   else if (/\s/.test(githubToken))
     problems.add(`github-token: contains whitespace; check the secret's value.`);
+  if (githubAppId !== '' && !/^\d+$/.test(githubAppId))
+    problems.add(`github-app-id: '${githubAppId}' is not the numeric App ID from the App's settings page.`);
+  if (githubAppId !== '' && githubAppPrivateKey === '' && command !== 'destroy')
+    problems.add(`github-app-private-key: required with github-app-id; pass the App's PEM key as a secret.`);
+  else if (githubAppPrivateKey !== '' && !githubAppPrivateKey.includes('PRIVATE KEY'))
+    problems.add(`github-app-private-key: not a PEM private key (no 'PRIVATE KEY' header).`);
+
+  const githubApiUrl = config('github-api-url').replace(/\/+$/, '');
+  if (githubApiUrl !== '' && (!URL.canParse(githubApiUrl) || !githubApiUrl.startsWith('https://')))
+    problems.add(
+      `github-api-url: '${githubApiUrl}' is not an https URL, e.g. 'https://github.example.com/api/v3'.`,
+    );
 
   const awsRegion = input(Inputs.AwsRegion) || env.AWS_REGION || env.AWS_DEFAULT_REGION || '';
   if (awsRegion === '')
@@ -255,9 +315,14 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv): ActionIn
   if (pulumiVersion !== '' && !SEMVER.test(pulumiVersion))
     problems.add(`pulumi-version: '${pulumiVersion}' is not a version like '3.200.0'.`);
 
+  const architecture = oneOf(problems, 'architecture', config('architecture'), ['x64', 'arm64'] as const);
   const instanceType = config('instance-type');
   if (instanceType !== '' && !INSTANCE_TYPE.test(instanceType))
     problems.add(`instance-type: '${instanceType}' is not an EC2 instance type, e.g. 'm7i.large'.`);
+  else if (instanceType !== '') {
+    const mismatch = archMismatch(instanceType, architecture ?? 'x64');
+    if (mismatch) problems.add(`instance-type: ${mismatch}; set architecture or pick another type.`);
+  }
 
   const runnerVersion = config('runner-version').replace(/^v/, '');
   if (runnerVersion !== '' && !SEMVER.test(runnerVersion))
@@ -266,13 +331,33 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv): ActionIn
     problems.add(
       `runner-version: ${runnerVersion} cannot run node24 actions; use ${MIN_RUNNER_VERSION} or newer.`,
     );
+  const sha256 = (name: 'runner-sha256-x64' | 'runner-sha256-arm64') => {
+    const value = config(name).toLowerCase();
+    if (value !== '' && !SHA256.test(value))
+      problems.add(`${name}: not a SHA-256 (64 hex digits); copy it from the runner's release notes.`);
+    return value || undefined;
+  };
+
+  const vpcCidr = config('vpc-cidr');
+  const cidr = CIDR.exec(vpcCidr);
+  if (
+    vpcCidr !== '' &&
+    (!cidr ||
+      cidr.slice(1, 5).some((octet) => Number(octet) > 255) ||
+      Number(cidr[5]) < 16 ||
+      Number(cidr[5]) > 24)
+  )
+    problems.add(`vpc-cidr: '${vpcCidr}' is not an IPv4 CIDR from /16 to /24, e.g. '10.72.0.0/16'.`);
 
   const harrier: HarrierConfig = {
     githubOrg,
     githubToken: githubToken || undefined,
+    githubAppId: githubAppId || undefined,
+    githubAppPrivateKey: githubAppPrivateKey || undefined,
+    githubApiUrl: githubApiUrl || undefined,
     fleetSize: integer(problems, 'fleet-size', config('fleet-size'), 0, Limits.maxFleetSize),
     instanceType: instanceType || undefined,
-    architecture: oneOf(problems, 'architecture', config('architecture'), ['x64', 'arm64'] as const),
+    architecture,
     volumeSizeGb: integer(
       problems,
       'volume-size-gb',
@@ -296,18 +381,34 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv): ActionIn
       Number.MAX_SAFE_INTEGER,
     ),
     labels: labels(problems, 'labels', config('labels')),
-    maxRunners: integer(problems, 'max-runners', config('max-runners'), 1, Limits.maxFleetSize),
+    maxRunners: integer(problems, 'max-runners', config('max-runners'), 1, Limits.maxRunners),
     runnerVersion: runnerVersion || undefined,
-    maxWarmAgeDays: integer(problems, 'max-warm-age-days', config('max-warm-age-days'), 1, Limits.maxDays),
+    runnerSha256X64: sha256('runner-sha256-x64'),
+    runnerSha256Arm64: sha256('runner-sha256-arm64'),
+    maxWarmAgeDays: integer(
+      problems,
+      'max-warm-age-days',
+      config('max-warm-age-days'),
+      1,
+      Limits.maxWarmAgeDays,
+    ),
     webhookIpAllowList: boolean(problems, 'webhook-ip-allow-list', config('webhook-ip-allow-list')),
     cacheRetentionDays: integer(
       problems,
       'cache-retention-days',
       config('cache-retention-days'),
       1,
-      Limits.maxDays,
+      Limits.maxCacheRetentionDays,
     ),
-    extraPools: extraPools(problems, 'extra-pools', config('extra-pools')),
+    logRetentionDays: integer(
+      problems,
+      'log-retention-days',
+      config('log-retention-days'),
+      1,
+      Limits.maxLogRetentionDays,
+    ),
+    vpcCidr: vpcCidr || undefined,
+    pools: pools(problems, 'pools', config('pools'), architecture ?? 'x64'),
   };
   if (
     harrier.maxRunners !== undefined &&

@@ -60,12 +60,13 @@ export function renderSummary(result: DeployResult): string {
   }
   if (result.command !== 'up') return lines.join('\n');
 
-  const { webhookUrl, bucketName, dashboardUrl, labels } = result.outputs;
+  const { webhookUrl, bucketName, dashboardUrl, labels, pools } = result.outputs;
   lines.push('| output | value |', '| --- | --- |');
   if (webhookUrl) lines.push(`| webhook URL | ${webhookUrl} |`);
   if (bucketName) lines.push(`| cache bucket | \`${bucketName}\` |`);
   if (dashboardUrl) lines.push(`| dashboard | [CloudWatch](${dashboardUrl}) |`);
-  if (labels) lines.push(`| runner labels | ${labels.map((l) => `\`${l}\``).join(', ')} |`);
+  for (const [pool, poolLabels] of Object.entries(pools ?? {}))
+    lines.push(`| \`runs-on\` for pool ${pool} | \`[${poolLabels.join(', ')}]\` |`);
   lines.push(
     '',
     '### Next steps',

@@ -120,25 +120,32 @@ describe('setup action, end to end with a stand-in Pulumi CLI', () => {
     const argv = calls.find((c) => c.argv[1] === 'set-all')!.argv;
     assert.equal(argv[argv.indexOf(`harrier:githubToken=${TOKEN}`) - 1], '--secret');
     assert.equal(argv[argv.indexOf('harrier:fleetSize=3') - 1], '--plaintext');
-    assert.equal(argv[argv.indexOf('harrier:labels=["harrier","linux"]') - 1], '--plaintext');
+    assert.equal(argv[argv.indexOf('harrier:labels=harrier,linux') - 1], '--plaintext');
     assert.equal(argv[argv.indexOf('aws:region=eu-west-1') - 1], '--plaintext');
   });
 
   it('publishes the stack outputs as step outputs', async () => {
-    const { outputs } = await runAction({ labels: 'harrier' });
+    const { outputs } = await runAction({
+      labels: 'harrier',
+      pools: '[{ name: large, labels: [large], instanceType: m7i.2xlarge }]',
+    });
     assert.deepEqual(outputs, {
       'webhook-url': 'https://abc123.execute-api.eu-west-1.amazonaws.com/webhook',
       bucket: 'harrier-cache-acme-0a1b2c',
       'dashboard-url':
         'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards:name=harrier-acme',
-      labels: '["harrier"]',
+      labels: '["self-hosted","harrier"]',
     });
   });
 
   it('writes what changed and the next steps to the job summary', async () => {
-    const { summary } = await runAction({ labels: 'self-hosted,harrier' });
+    const { summary } = await runAction({
+      labels: 'self-hosted,harrier',
+      pools: '[{ name: large, labels: [large], instanceType: m7i.2xlarge }]',
+    });
     assert.match(summary, /\| create \| 42 \|/);
     assert.ok(summary.includes('runs-on: [self-hosted, harrier]'));
+    assert.ok(summary.includes('| `runs-on` for pool large | `[self-hosted, large]` |'), summary);
   });
 
   it('streams Pulumi output to the log and masks the token', async () => {

@@ -8,17 +8,18 @@ describe('config map', () => {
     assert.deepEqual(map['aws:region'], { value: 'eu-west-1' });
   });
 
-  it('marks the GitHub token, and only the token, secret', () => {
+  it('marks the GitHub token and App key, and only those, secret', () => {
     const map = toPulumiConfig({
       awsRegion: 'eu-west-1',
-      config: { githubOrg: 'acme', githubToken: 'ghp_x', runnerScope: 'org' },
+      config: { githubOrg: 'acme', githubToken: 'ghp_x', githubAppPrivateKey: 'pem', runnerScope: 'org' },
     });
     assert.deepEqual(map['harrier:githubToken'], { value: 'ghp_x', secret: true });
+    assert.deepEqual(map['harrier:githubAppPrivateKey'], { value: 'pem', secret: true });
     assert.equal(map['harrier:githubOrg']?.secret, false);
     assert.equal(map['harrier:runnerScope']?.secret, false);
   });
 
-  it('writes numbers and booleans as text and lists and pools as JSON', () => {
+  it('writes numbers and booleans as text, labels comma-separated and pools as JSON', () => {
     const map = toPulumiConfig({
       awsRegion: 'us-east-1',
       config: {
@@ -26,14 +27,14 @@ describe('config map', () => {
         reuseWindowMinutes: 0,
         webhookIpAllowList: false,
         labels: ['harrier', 'linux'],
-        extraPools: [{ labels: ['gpu'], instanceType: 'g5.xlarge' }],
+        pools: [{ name: 'gpu', labels: ['gpu'], instanceType: 'g5.xlarge' }],
       },
     });
     assert.equal(map['harrier:reuseWindowMinutes']?.value, '0');
     assert.equal(map['harrier:webhookIpAllowList']?.value, 'false');
-    assert.deepEqual(JSON.parse(map['harrier:labels']!.value), ['harrier', 'linux']);
-    assert.deepEqual(JSON.parse(map['harrier:extraPools']!.value), [
-      { labels: ['gpu'], instanceType: 'g5.xlarge' },
+    assert.equal(map['harrier:labels']?.value, 'harrier,linux');
+    assert.deepEqual(JSON.parse(map['harrier:pools']!.value), [
+      { name: 'gpu', labels: ['gpu'], instanceType: 'g5.xlarge' },
     ]);
   });
 

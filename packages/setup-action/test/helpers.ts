@@ -49,10 +49,10 @@ export async function captureLog<T>(
 ): Promise<{ result: T; log: string; exitCode: number }> {
   const original = process.stdout.write.bind(process.stdout);
   let log = '';
-  process.stdout.write = ((chunk: string | Uint8Array) => {
+  process.stdout.write = (chunk: string | Uint8Array) => {
     log += typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk);
     return true;
-  });
+  };
   const exitBefore = process.exitCode;
   try {
     const result = await fn();

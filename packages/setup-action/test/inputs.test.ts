@@ -54,6 +54,10 @@ describe('inputs', () => {
       'instance-type': 'c7g.xlarge',
       architecture: 'arm64',
       'volume-size-gb': '100',
+      'github-api-url': 'https://github.example.com/api/v3/',
+      'runner-sha256-x64': 'A'.repeat(64),
+      'log-retention-days': '30',
+      'vpc-cidr': '10.1.0.0/20',
       'reuse-window-minutes': '15',
       'runner-scope': 'repo',
       'runner-group-id': '7',
@@ -63,11 +67,12 @@ describe('inputs', () => {
       'max-warm-age-days': '7',
       'webhook-ip-allow-list': 'false',
       'cache-retention-days': '14',
-      'extra-pools': '[{ labels: [gpu], instanceType: g5.xlarge, fleetSize: 0 }]',
+      pools: '[{ name: gpu, labels: [gpu], instanceType: g5.xlarge, architecture: x64, fleetSize: 0 }]',
     });
     assert.deepEqual(config, {
       githubOrg: 'Acme-Corp',
       githubToken: 'ghp_exampleexampleexample',
+      githubApiUrl: 'https://github.example.com/api/v3',
       fleetSize: 3,
       instanceType: 'c7g.xlarge',
       architecture: 'arm64',
@@ -78,10 +83,13 @@ describe('inputs', () => {
       labels: ['harrier', 'linux'],
       maxRunners: 20,
       runnerVersion: '2.329.0',
+      runnerSha256X64: 'a'.repeat(64),
       maxWarmAgeDays: 7,
       webhookIpAllowList: false,
       cacheRetentionDays: 14,
-      extraPools: [{ labels: ['gpu'], instanceType: 'g5.xlarge', fleetSize: 0 }],
+      logRetentionDays: 30,
+      vpcCidr: '10.1.0.0/20',
+      pools: [{ name: 'gpu', labels: ['gpu'], instanceType: 'g5.xlarge', architecture: 'x64', fleetSize: 0 }],
     });
   });
 
@@ -147,21 +155,50 @@ describe('inputs', () => {
   });
 
   it('rejects out-of-range numbers with the range', () => {
-    assert.deepEqual(problemsOf({ ...minimal, 'volume-size-gb': '4' }), [
-      'volume-size-gb: 4 is out of range 8..16384.',
+    assert.deepEqual(problemsOf({ ...minimal, 'volume-size-gb': '8' }), [
+      'volume-size-gb: 8 is out of range 20..16384.',
     ]);
   });
 
-  it('points at the exact entry and key of a bad extra pool', () => {
+  it('points at the exact entry and key of a bad pool', () => {
     const problems = problemsOf({
       ...minimal,
-      'extra-pools': '[{"labels":["gpu"],"instanceType":"g5.xlarge","size":2}, {"labels":[]}]',
+      pools:
+        '[{"name":"gpu","labels":["gpu"],"instanceType":"g5.xlarge","size":2}, {"name":"gpu","labels":[]}]',
     });
     assert.deepEqual(problems, [
-      `extra-pools[0]: unknown key 'size' (known: labels, instanceType, fleetSize, maxRunners, volumeSizeGb).`,
-      'extra-pools[1].labels: give a list of labels, e.g. [gpu].',
-      `extra-pools[1].instanceType: give an EC2 instance type, e.g. 'g5.xlarge'.`,
+      `pools[0]: unknown key 'size' (known: name, labels, instanceType, architecture, fleetSize, volumeSizeGb).`,
+      `pools[1].name: 'gpu' is taken; give every pool its own name.`,
+      'pools[1].labels: give a list of labels, e.g. [gpu].',
+      `pools[1].instanceType: give an EC2 instance type, e.g. 'g5.xlarge'.`,
     ]);
+  });
+
+  it('rejects an instance type of the other architecture, as the infra program would', () => {
+    assert.match(
+      problemsOf({ ...minimal, 'instance-type': 'm7g.large' })[0]!,
+      /'m7g.large' is an arm64 \(Graviton\) type but architecture is x64/,
+    );
+    assert.match(
+      problemsOf({ ...minimal, architecture: 'arm64', 'instance-type': 'm7i.large' })[0]!,
+      /is an x64 type/,
+    );
+  });
+
+  it('accepts a GitHub App instead of a token, and wants its key with it', () => {
+    const app = { ...minimal, 'github-token': '', 'github-app-id': '12345' };
+    assert.deepEqual(problemsOf(app), [
+      `github-app-private-key: required with github-app-id; pass the App's PEM key as a secret.`,
+    ]);
+    const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----';
+    assert.equal(parse({ ...app, 'github-app-private-key': pem }).config.githubAppPrivateKey, pem);
+  });
+
+  it('rejects a VPC range outside /16 to /24', () => {
+    assert.match(
+      problemsOf({ ...minimal, 'vpc-cidr': '10.0.0.0/8' })[0]!,
+      /^vpc-cidr: '10.0.0.0\/8' is not an IPv4 CIDR from \/16 to \/24/,
+    );
   });
 
   it('rejects labels with spaces and a secrets provider it does not know', () => {

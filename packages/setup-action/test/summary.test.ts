@@ -7,6 +7,7 @@ const outputs = {
   bucketName: 'harrier-cache-acme',
   dashboardUrl: 'https://console.aws.amazon.com/cloudwatch/home#dashboards:name=harrier',
   labels: ['self-hosted', 'harrier'],
+  pools: { default: ['self-hosted', 'harrier'], gpu: ['self-hosted', 'gpu'] },
 };
 
 describe('job summary', () => {
@@ -23,6 +24,7 @@ describe('job summary', () => {
     assert.match(md, /## Harrier: Deployed stack `acme`/);
     assert.match(md, /\| create \| 42 \|/);
     assert.match(md, /\| cache bucket \| `harrier-cache-acme` \|/);
+    assert.ok(md.includes('| `runs-on` for pool gpu | `[self-hosted, gpu]` |'));
     assert.ok(md.includes('runs-on: [self-hosted, harrier]'));
     assert.ok(md.includes('uses: harrier/cache-load@v1') && md.includes('uses: harrier/cache-store@v1'));
   });
