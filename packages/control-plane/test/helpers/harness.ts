@@ -49,6 +49,8 @@ export interface Harness {
   webhookSecretArn: string;
   /** Lifecycle calls started by EC2 events, awaited by `run`. */
   pending: Promise<unknown>[];
+  /** Stops feeding EC2 state changes to the lifecycle domain. */
+  unwireLifecycle(): void;
   /** Advances the virtual clock by `ms`, firing timers and awaiting the work they start. */
   run(ms: number): Promise<void>;
   close(): Promise<void>;
@@ -103,8 +105,9 @@ export async function newHarness(shared: Shared, options: HarnessOptions = {}): 
     newGeneration: () => `gen-${++generation}`,
   };
   const pending: Promise<unknown>[] = [];
+  let unwire: () => unknown = () => undefined;
   if (options.wireLifecycle !== false)
-    aws.onStateChange((event) => {
+    unwire = aws.onStateChange((event) => {
       pending.push(
         onInstanceStateChange(deps, { instanceId: event.detail['instance-id'], state: event.detail.state }),
       );
@@ -138,6 +141,7 @@ export async function newHarness(shared: Shared, options: HarnessOptions = {}): 
     queueUrl,
     webhookSecretArn,
     pending,
+    unwireLifecycle: () => unwire(),
     async run(ms: number) {
       const until = clock.now() + ms;
       for (;;) {
