@@ -36,3 +36,4 @@ export type { StoreRequest, StoreResult } from './store';
 export { chooseStoreFormat, storeCache } from './store';
 export type { Toolbox } from './tools';
 export { canMountImages, detectToolbox, toolbox } from './tools';
+export * from './github-fallback';
