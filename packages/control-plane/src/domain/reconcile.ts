@@ -105,8 +105,10 @@ export async function reconcile(deps: Deps): Promise<ReconcileReport> {
     }
   };
 
+  // Re-read between steps: each step's conditional writes bump the versions the next one needs.
   let snapshot = await loadSnapshot(deps);
   await step('expire', () => expire(deps, snapshot, report));
+  snapshot = await loadSnapshot(deps);
   await step('orphans', () => sweepOrphans(deps, snapshot, report));
   snapshot = await loadSnapshot(deps);
   await step('pool', () => topUpPool(deps, snapshot, report));
