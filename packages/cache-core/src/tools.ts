@@ -19,9 +19,9 @@ export interface Toolbox {
   mountSupport: boolean;
 }
 
-async function works(command: string, args: string[], expect?: RegExp): Promise<boolean> {
+async function works(command: string, args: string[], expect?: RegExp, okCodes?: number[]): Promise<boolean> {
   try {
-    const output = await runTool(command, args);
+    const output = await runTool(command, args, okCodes ? { okCodes } : {});
     return expect ? expect.test(output) : true;
   } catch {
     return false;
@@ -57,7 +57,8 @@ export async function detectToolbox(): Promise<Toolbox> {
     works('tar', ['--version'], /GNU tar/),
     works('zstd', ['--version']),
     works('mksquashfs', ['-version']),
-    works('unsquashfs', ['-version']),
+    // unsquashfs 4.5 prints its version and exits 1.
+    works('unsquashfs', ['-version'], /unsquashfs version/, [0, 1]),
     detectPrivilege(),
   ]);
   const mountSupport = existsSync('/dev/loop-control') && kernelHas('squashfs') && kernelHas('overlay');
