@@ -53,6 +53,10 @@ export interface HarrierConfig {
   maxWarmAgeDays: number;
   /** Refuse webhook sources outside GitHub's published hook ranges. @default true */
   webhookIpAllowList: boolean;
+  /** A claimed instance that has not picked up a job after this long is terminated. @default 15 */
+  claimTimeoutMinutes: number;
+  /** Any instance older than this is terminated (GitHub's own job limit is 6 h). @default 420 */
+  maxLifetimeMinutes: number;
   /** Cache entries expire after this many days. @default 30 */
   cacheRetentionDays: number;
   /** CloudWatch log retention of the Lambdas, days. @default 14 */
@@ -104,6 +108,14 @@ export const CONFIG_KEYS = {
   runnerSha256Arm64: { default: '(pinned for the default version)', doc: 'SHA-256 of the arm64 tarball' },
   maxWarmAgeDays: { default: '7', doc: 'replace warm instances older than this' },
   webhookIpAllowList: { default: 'true', doc: "refuse webhook sources outside GitHub's hook ranges" },
+  claimTimeoutMinutes: {
+    default: '15',
+    doc: 'terminate a claimed instance that has not started a job by then',
+  },
+  maxLifetimeMinutes: {
+    default: '420',
+    doc: "terminate any instance older than this (GitHub's job limit is 6 h)",
+  },
   cacheRetentionDays: { default: '30', doc: 'expire cache entries after this many days' },
   logRetentionDays: { default: '14', doc: 'Lambda log retention, days' },
   vpcCidr: { default: '10.72.0.0/16', doc: 'CIDR of the dedicated VPC (/16 to /24)' },
@@ -218,6 +230,8 @@ export function parseConfig(raw: RawConfig): HarrierConfig {
   const maxWarmAgeDays = int('maxWarmAgeDays', 7, 1, 30);
   const cacheRetentionDays = int('cacheRetentionDays', 30, 1, 3650);
   const logRetentionDays = int('logRetentionDays', 14, 1, 3653);
+  const claimTimeoutMinutes = int('claimTimeoutMinutes', 15, 1, 24 * 60);
+  const maxLifetimeMinutes = int('maxLifetimeMinutes', 420, 10, 7 * 24 * 60);
 
   const scopeRaw = str('runnerScope') ?? 'org';
   if (scopeRaw !== 'org' && scopeRaw !== 'repo')
@@ -301,6 +315,8 @@ export function parseConfig(raw: RawConfig): HarrierConfig {
     runnerSha256,
     maxWarmAgeDays,
     webhookIpAllowList: webhookRaw === 'true',
+    claimTimeoutMinutes,
+    maxLifetimeMinutes,
     cacheRetentionDays,
     logRetentionDays,
     vpcCidr,

@@ -130,6 +130,8 @@ export function createHarrier(
       RUNNER_GROUP_ID: String(config.runnerGroupId),
       REUSE_WINDOW_MINUTES: String(config.reuseWindowMinutes),
       MAX_WARM_AGE_HOURS: String(config.maxWarmAgeDays * 24),
+      CLAIM_TIMEOUT_MINUTES: String(config.claimTimeoutMinutes),
+      MAX_LIFETIME_MINUTES: String(config.maxLifetimeMinutes),
       MIN_RUNNER_VERSION: config.runnerVersion,
       WEBHOOK_IP_ALLOWLIST: String(config.webhookIpAllowList),
       GITHUB_API_URL: config.githubApiUrl,
