@@ -40,6 +40,8 @@ export const ConfigInputs = {
   'runner-sha256-arm64': 'runnerSha256Arm64',
   'max-warm-age-days': 'maxWarmAgeDays',
   'webhook-ip-allow-list': 'webhookIpAllowList',
+  'claim-timeout-minutes': 'claimTimeoutMinutes',
+  'max-lifetime-minutes': 'maxLifetimeMinutes',
   'cache-retention-days': 'cacheRetentionDays',
   'log-retention-days': 'logRetentionDays',
   'vpc-cidr': 'vpcCidr',
@@ -95,6 +97,9 @@ export const Limits = {
   maxVolumeSizeGb: 16_384,
   maxReuseWindowMinutes: 24 * 60,
   maxWarmAgeDays: 30,
+  maxClaimTimeoutMinutes: 24 * 60,
+  minLifetimeMinutes: 10,
+  maxLifetimeMinutes: 7 * 24 * 60,
   maxCacheRetentionDays: 3650,
   /** CloudWatch Logs' longest finite retention. */
   maxLogRetentionDays: 3653,

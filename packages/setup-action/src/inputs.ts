@@ -40,6 +40,8 @@ export interface HarrierConfig {
   runnerSha256Arm64?: string;
   maxWarmAgeDays?: number;
   webhookIpAllowList?: boolean;
+  claimTimeoutMinutes?: number;
+  maxLifetimeMinutes?: number;
   cacheRetentionDays?: number;
   logRetentionDays?: number;
   vpcCidr?: string;
@@ -391,6 +393,20 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv): ActionIn
       config('max-warm-age-days'),
       1,
       Limits.maxWarmAgeDays,
+    ),
+    claimTimeoutMinutes: integer(
+      problems,
+      'claim-timeout-minutes',
+      config('claim-timeout-minutes'),
+      1,
+      Limits.maxClaimTimeoutMinutes,
+    ),
+    maxLifetimeMinutes: integer(
+      problems,
+      'max-lifetime-minutes',
+      config('max-lifetime-minutes'),
+      Limits.minLifetimeMinutes,
+      Limits.maxLifetimeMinutes,
     ),
     webhookIpAllowList: boolean(problems, 'webhook-ip-allow-list', config('webhook-ip-allow-list')),
     cacheRetentionDays: integer(

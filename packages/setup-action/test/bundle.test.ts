@@ -2,13 +2,9 @@
 // process, inputs as INPUT_* variables, outputs and summary through the GITHUB_OUTPUT and
 // GITHUB_STEP_SUMMARY files, the stand-in Pulumi CLI first on PATH, no node_modules anywhere near.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { inputEnv, packageDir, readCalls, readOutputFile, standinRoot, tempDir } from './helpers';
-
-const execFileAsync = promisify(execFile);
+import { packageDir, runBundle, tempDir } from './helpers';
 
 /** Lays out a Harrier checkout the way the runner downloads one for `uses: o/harrier/packages/setup-action@ref`. */
 function harrierCheckout(): { root: string; actionDir: string } {
@@ -20,48 +16,6 @@ function harrierCheckout(): { root: string; actionDir: string } {
   writeFileSync(join(root, 'Pulumi.yaml'), 'name: harrier\nruntime: nodejs\nmain: packages/infra\n');
   mkdirSync(join(root, 'node_modules'));
   return { root, actionDir };
-}
-
-/** Runs an action's bundle as the runner does; resolves even when the step fails. */
-export async function runBundle(
-  actionDir: string,
-  inputs: Record<string, string>,
-  extraEnv: Record<string, string> = {},
-) {
-  const runner = tempDir('runner');
-  const files = {
-    output: join(runner, 'output'),
-    summary: join(runner, 'summary'),
-    standin: join(runner, 'standin'),
-  };
-  writeFileSync(files.output, '');
-  writeFileSync(files.summary, '');
-  const env = {
-    PATH: `${standinRoot}/bin:${process.env.PATH}`,
-    HOME: runner,
-    GITHUB_WORKSPACE: runner,
-    GITHUB_OUTPUT: files.output,
-    GITHUB_STEP_SUMMARY: files.summary,
-    RUNNER_TEMP: runner,
-    PULUMI_STANDIN_DIR: files.standin,
-    // The stand-in reports 3.200.0, older than this SDK's minimum.
-    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: 'true',
-    ...inputEnv(inputs),
-    ...extraEnv,
-  };
-  const result = await execFileAsync(process.execPath, [join(actionDir, 'dist', 'index.js')], {
-    cwd: runner,
-    env,
-  }).then(
-    ({ stdout }) => ({ code: 0, stdout }),
-    (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
-  );
-  return {
-    ...result,
-    outputs: readOutputFile(files.output),
-    summary: readFileSync(files.summary, 'utf8'),
-    calls: readCalls(files.standin),
-  };
 }
 
 const inputs = {

@@ -1,8 +1,12 @@
 // Shared test plumbing: inputs set the way the runner sets them, a throwaway infra program, the
 // stand-in Pulumi CLI's call log, and a captured stdout (the action's log).
+import { execFile } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 export const packageDir = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 export const repoRoot = join(packageDir, '..', '..');
@@ -88,4 +92,46 @@ export function readOutputFile(file: string): Record<string, string> {
   const re = /^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
   for (const match of text.matchAll(re)) outputs[match[1]!] = match[3]!;
   return outputs;
+}
+
+/** Runs an action's bundle as the runner does; resolves even when the step fails. */
+export async function runBundle(
+  actionDir: string,
+  inputs: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+) {
+  const runner = tempDir('runner');
+  const files = {
+    output: join(runner, 'output'),
+    summary: join(runner, 'summary'),
+    standin: join(runner, 'standin'),
+  };
+  writeFileSync(files.output, '');
+  writeFileSync(files.summary, '');
+  const env = {
+    PATH: `${standinRoot}/bin:${process.env.PATH}`,
+    HOME: runner,
+    GITHUB_WORKSPACE: runner,
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    RUNNER_TEMP: runner,
+    PULUMI_STANDIN_DIR: files.standin,
+    // The stand-in reports 3.200.0, older than this SDK's minimum.
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: 'true',
+    ...inputEnv(inputs),
+    ...extraEnv,
+  };
+  const result = await execFileAsync(process.execPath, [join(actionDir, 'dist', 'index.js')], {
+    cwd: runner,
+    env,
+  }).then(
+    ({ stdout }) => ({ code: 0, stdout }),
+    (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+  );
+  return {
+    ...result,
+    outputs: readOutputFile(files.output),
+    summary: readFileSync(files.summary, 'utf8'),
+    calls: readCalls(files.standin),
+  };
 }
