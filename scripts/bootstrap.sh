@@ -36,4 +36,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-(cd "$root" && pnpm install --frozen-lockfile --reporter=silent >&2)
+# Quiet when all is well; the whole pnpm output when the install fails (e.g. a stale lockfile).
+if ! out=$(cd "$root" && pnpm install --frozen-lockfile 2>&1); then
+  echo "$out" >&2
+  echo "bootstrap: pnpm install --frozen-lockfile failed" >&2
+  exit 1
+fi
