@@ -247,3 +247,13 @@ export function checkGitHubResponse(operationId: string, status: number, body: u
     ? []
     : [`${operationId} ${status} response ${ajv.errorsText(validate.errors, { dataVar: 'body' })}`];
 }
+
+/** Compiles every request and response validator of the extract (otherwise compiled on first use). */
+export function warmUpValidators(): void {
+  for (const op of operations) {
+    if (op.requestBody) validatorFor(`body:${op.operationId}`, op.requestBody.schema);
+    for (const [status, response] of Object.entries(op.responses)) {
+      if (response.schema) validatorFor(`response:${op.operationId}:${status}`, response.schema);
+    }
+  }
+}

@@ -16,11 +16,13 @@ import {
   checkGitHubResponse,
   documentedStatuses,
   matchGitHubRequest,
+  warmUpValidators,
 } from './github-openapi';
 import {
   restJob,
   restWorkflowRun,
   workflowJobPayload,
+  workflowJobSchemaErrors,
   type JobConclusion,
   type JobStatus,
   type SimJob,
@@ -184,6 +186,15 @@ export class GitHubStandIn {
 
   // ---- HTTP --------------------------------------------------------------------------------------
 
+  /**
+   * Compiles every schema validator now (the OpenAPI operations, the webhook schema), so the first
+   * request or webhook is not slower than the rest: local mode scales wall time into simulated time.
+   */
+  warmUp(): void {
+    warmUpValidators();
+    workflowJobSchemaErrors({});
+  }
+
   /** Starts the REST server on 127.0.0.1 (ephemeral port); returns its base URL. */
   async listen(port = 0): Promise<string> {
     const server = createServer((req, res) => void this.serve(req, res));
@@ -235,10 +246,13 @@ export class GitHubStandIn {
       }
     };
     try {
-      const auth = req.headers.authorization ?? '';
-      if (auth !== `token ${this.token}` && auth !== `Bearer ${this.token}`) {
+      const auth = req.headers.authorization;
+      const authenticated = auth === `token ${this.token}` || auth === `Bearer ${this.token}`;
+      // GET /meta is public (GitHub serves it without a token); everything else Harrier calls needs one.
+      const isPublic = method === 'GET' && /^\/(api\/v3\/)?meta\/?(\?|$)/.test(path);
+      if (!authenticated && (auth !== undefined || !isPublic)) {
         this.contractViolations.push(`${method} ${path}: missing or wrong credentials`);
-        throw new HttpError(401, 'Bad credentials');
+        throw new HttpError(401, auth === undefined ? 'Requires authentication' : 'Bad credentials');
       }
       if (!this.takeRateLimit()) throw new HttpError(403, 'API rate limit exceeded for user ID 1.');
       let body: unknown;
