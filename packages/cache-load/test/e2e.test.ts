@@ -3,7 +3,15 @@
 // Tests inside a `mode` block form one job history and run in order (first run, second run, ...).
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { npmInstall, Sandbox } from './support/project';
@@ -125,7 +133,9 @@ describe('cache-load and cache-store bundles, run as the runner runs them (small
           });
           assert.deepEqual(snapshotTree(join(ws, 'node_modules')), installedTree);
           assert.match(npmInstall(ws), /up to date/);
-          assert.match(run.summary, /hit/);
+          assert.match(run.summary, /<td>result<\/td><td>hit<\/td>/);
+          assert.match(run.summary, new RegExp(`<td>format</td><td>${mode}</td>`));
+          assert.match(run.stdout, /MB/);
         });
         if (mode === 'image')
           assert.ok(loaded.state['harrier-mount'], 'image mode saves its mount for the post step');
@@ -297,6 +307,27 @@ describe('cache-load and cache-store bundles, run as the runner runs them (small
       assert.equal(run.outputs.stored, 'false');
       assert.match(run.warnings.join('\n'), /not available/);
     });
+  });
+
+  describe('as published: a folder with only action.yml and dist/', () => {
+    for (const [name, source] of [
+      ['cache-load', LOAD_ACTION],
+      ['cache-store', STORE_ACTION],
+    ] as const) {
+      it(`${name} runs without the workspace's node_modules or package.json`, async () => {
+        const published = sandbox.dir(`published-${name}`);
+        cpSync(join(source, 'action.yml'), join(published, 'action.yml'));
+        cpSync(join(source, 'dist'), join(published, 'dist'), { recursive: true });
+        const ws = sandbox.workspace({ installed: false });
+        const run = await runAction({
+          actionDir: published,
+          env: sandbox.jobEnv(ws),
+          inputs: { 'cache-root': join(sandbox.base, 'not-mounted'), fallback: 'none' },
+        });
+        assertSucceeded(run);
+        assert.equal(run.notices.length, 1, run.stdout);
+      });
+    }
   });
 
   describe('invalid inputs fail the step with a clear message', () => {
