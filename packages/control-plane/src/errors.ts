@@ -10,17 +10,6 @@ export class NoCapacityError extends Error {
   }
 }
 
-/** A webhook request Harrier refuses; `status` is the HTTP status to answer. */
-export class WebhookRejectedError extends Error {
-  constructor(
-    readonly status: 400 | 401 | 403 | 413,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'WebhookRejectedError';
-  }
-}
-
 /** The GitHub credential secret holds neither a token string nor `{"token": …}`. */
 export class CredentialFormatError extends Error {
   constructor(arn: string) {

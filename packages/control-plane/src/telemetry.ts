@@ -50,6 +50,12 @@ export interface Telemetry {
 export function powertoolsTelemetry(serviceName: string): Telemetry {
   const logger = new Logger({ serviceName });
   const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName });
+  // Powertools warns on every flush with nothing buffered; most invocations do buffer something.
+  let buffered = false;
+  const add = (name: MetricName, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): void => {
+    buffered = true;
+    metrics.addMetric(name, unit, value);
+  };
   return {
     log: {
       debug: (message, extra) => logger.debug(message, extra ?? {}),
@@ -57,10 +63,14 @@ export function powertoolsTelemetry(serviceName: string): Telemetry {
       warn: (message, extra) => logger.warn(message, extra ?? {}),
       error: (message, extra) => logger.error(message, extra ?? {}),
     },
-    count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
-    milliseconds: (name, value) => metrics.addMetric(name, MetricUnit.Milliseconds, value),
-    gauge: (name, value) => metrics.addMetric(name, MetricUnit.Count, value),
-    flush: () => metrics.publishStoredMetrics(),
+    count: (name, value = 1) => add(name, MetricUnit.Count, value),
+    milliseconds: (name, value) => add(name, MetricUnit.Milliseconds, value),
+    gauge: (name, value) => add(name, MetricUnit.Count, value),
+    flush: () => {
+      if (!buffered) return;
+      buffered = false;
+      metrics.publishStoredMetrics();
+    },
   };
 }
 
