@@ -50,6 +50,20 @@ export class DependencyInstallError extends Error {
   }
 }
 
+/** Inputs whose values must never reach the log. */
+export const SECRET_INPUTS = ['github-token', 'github-app-private-key'] as const;
+
+/**
+ * Registers a secret with the runner's log masking. The runner masks line by line, so a multi-line
+ * value (a PEM key) is registered as a whole and line by line.
+ */
+export function maskSecret(value: string): void {
+  if (value.trim() === '') return;
+  core.setSecret(value);
+  for (const line of value.split(/\r?\n/))
+    if (line.trim() !== '' && line !== value) core.setSecret(line.trim());
+}
+
 function runUrl(env: NodeJS.ProcessEnv): string | undefined {
   const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = env;
   if (!GITHUB_SERVER_URL || !GITHUB_REPOSITORY || !GITHUB_RUN_ID) return undefined;
@@ -59,9 +73,8 @@ function runUrl(env: NodeJS.ProcessEnv): string | undefined {
 /** Runs the action; returns what it did (for tests), or undefined when it failed. */
 export async function run(deps: RunDeps = defaultDeps()): Promise<DeployResult | undefined> {
   try {
-    // Mask the token before anything else can print it: validation messages never echo it.
-    const token = core.getInput('github-token');
-    if (token !== '') core.setSecret(token);
+    // Mask the secrets before anything else can print them (validation messages never echo them).
+    for (const name of SECRET_INPUTS) maskSecret(core.getInput(name));
     const inputs = parseInputs((name) => core.getInput(name), deps.env);
 
     const workspace = deps.env.GITHUB_WORKSPACE ?? process.cwd();

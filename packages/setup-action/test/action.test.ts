@@ -155,6 +155,29 @@ describe('setup action, end to end with a stand-in Pulumi CLI', () => {
     assert.equal(log.split(TOKEN).length, 2, 'the token appears nowhere but in the mask command');
   });
 
+  it('masks every line of a GitHub App private key', async () => {
+    const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAsecretline\n-----END RSA PRIVATE KEY-----';
+    const { log, exitCode } = await runAction({
+      'github-token': '',
+      'github-app-id': '42',
+      'github-app-private-key': pem,
+    });
+    assert.equal(exitCode, 0, log);
+    const maskLines = log.split('\n').filter((line) => line.startsWith('::add-mask::'));
+    assert.ok(maskLines.includes('::add-mask::MIIEpAIBAAKCAQEAsecretline'));
+    const rest = log
+      .split('\n')
+      .filter((line) => !line.startsWith('::add-mask::'))
+      .join('\n');
+    assert.ok(!rest.includes('MIIEpAIBAAKCAQEAsecretline'));
+  });
+
+  it('starts every run from a fresh stack file, so a key removed from the workflow is unset', async () => {
+    writeFileSync(join(programDir, 'Pulumi.acme.yaml'), 'config:\n  harrier:fleetSize: "9"\n');
+    await runAction({});
+    assert.doesNotMatch(readFileSync(join(programDir, 'Pulumi.acme.yaml'), 'utf8'), /fleetSize/);
+  });
+
   it('selects the existing stack on a second run and reports nothing changed', async () => {
     await runAction({});
     const second = await runAction({});
