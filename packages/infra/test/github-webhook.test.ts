@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type * as OpenApiModule from '@harrier/control-plane/src/standins/github-openapi';
 import {
   orgWebhookProvider,
   type OrgWebhookInputs,
