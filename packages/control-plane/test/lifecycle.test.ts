@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { jitParameterName } from '../src/constants';
 import { onInstanceStateChange, onJobCompleted, onJobInProgress } from '../src/domain/lifecycle';
 import { reconcile } from '../src/domain/reconcile';
@@ -100,6 +101,20 @@ describe('lifecycle', () => {
     const [id] = await warmPool(h);
     await scaleUp(h.deps, queuedEvent(1));
     assert.equal((await onJobCompleted(h.deps, completed(1, id!))).kind, 'terminating');
+  });
+
+  it('closes the record of a busy instance that shut itself down after a lost completed webhook', async () => {
+    h = await newHarness(shared, { env: { FLEET_SIZE: '1' } });
+    const [id] = await warmPool(h);
+    await scaleUp(h.deps, queuedEvent(1));
+    await onJobInProgress(h.deps, progress(1, id!));
+
+    // No completed delivery: the agent's shutdown terminates the instance (shutdown = terminate).
+    await h.deps.ec2.send(new TerminateInstancesCommand({ InstanceIds: [id!] }));
+    await h.run(10_000);
+
+    assert.equal((await h.deps.store.getInstance(id!))?.state, 'terminated');
+    assert.equal(h.telemetry.counts.get('JobsRedriven'), undefined);
   });
 
   it('keeps a reordered queued from acting after completed was seen', async () => {
