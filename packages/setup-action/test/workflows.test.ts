@@ -2,6 +2,7 @@
 // (@actions/workflow-parser, the one behind the Actions language service). Files are globbed at
 // test time, so actions and workflows added by others are checked too.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, globSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
@@ -77,6 +78,25 @@ describe('workflow and action files', () => {
         assert.ok(spec.description?.trim(), `${name} has no description`);
     });
   }
+
+  // The runner runs `run:` steps with `bash -e {0}` on Linux; shellcheck them the same way, with
+  // each ${{ expression }} standing in as a plain word (the runner substitutes it before bash runs).
+  for (const file of workflows)
+    it(`${file}: every run step passes shellcheck`, function () {
+      if (spawnSync('shellcheck', ['--version']).status !== 0) this.skip();
+      const workflow = parse(read(file)) as { jobs: Record<string, { steps?: { run?: string }[] }> };
+      const scripts = Object.values(workflow.jobs).flatMap((job) =>
+        (job.steps ?? []).flatMap((step) => step.run ?? []),
+      );
+      for (const script of scripts) {
+        const source = `#!/usr/bin/env bash\nset -e\n${script.replace(/\$\{\{[^}]*\}\}/g, 'EXPR')}`;
+        const { status, stdout } = spawnSync('shellcheck', ['-s', 'bash', '-'], {
+          input: source,
+          encoding: 'utf8',
+        });
+        assert.equal(status, 0, stdout);
+      }
+    });
 
   it('catches a broken workflow (the check can fail)', () => {
     const broken =
