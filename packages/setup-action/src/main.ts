@@ -15,7 +15,7 @@ import { parseInputs } from './inputs';
 import { actionDirFromEntry, installCommandFor, resolveProgramDir } from './program';
 import { resolvePulumiCli } from './pulumi-cli';
 import { ensureStateBucket } from './state-bucket';
-import { renderSummary } from './summary';
+import { renderFailure, renderSummary } from './summary';
 
 export interface RunDeps {
   env: NodeJS.ProcessEnv;
@@ -50,6 +50,20 @@ export class DependencyInstallError extends Error {
   }
 }
 
+/** Every secret value registered in this process, for redacting what the action writes itself. */
+const secretsSeen: string[] = [];
+
+/**
+ * Replaces every registered secret in `text`. The runner masks the log, but an error can carry a
+ * command line (the Automation API passes config values as arguments) into the job summary too.
+ */
+export function redact(text: string): string {
+  let result = text;
+  for (const secret of secretsSeen.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length))
+    result = result.split(secret).join('***');
+  return result;
+}
+
 /** Inputs whose values must never reach the log. */
 export const SECRET_INPUTS = ['github-token', 'github-app-private-key'] as const;
 
@@ -58,6 +72,7 @@ export const SECRET_INPUTS = ['github-token', 'github-app-private-key'] as const
  * value (a PEM key) is registered as a whole and line by line.
  */
 export function maskSecret(value: string): void {
+  secretsSeen.push(value, ...value.split(/\r?\n/).map((line) => line.trim()));
   if (value.trim() === '') return;
   core.setSecret(value);
   for (const line of value.split(/\r?\n/))
@@ -116,7 +131,10 @@ export async function run(deps: RunDeps = defaultDeps()): Promise<DeployResult |
     if (summaryFile) appendFileSync(summaryFile, renderSummary(result));
     return result;
   } catch (error: unknown) {
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    const message = error instanceof Error ? error.message : String(error);
+    core.setFailed(redact(message));
+    const summaryFile = deps.env.GITHUB_STEP_SUMMARY;
+    if (summaryFile) appendFileSync(summaryFile, redact(renderFailure(error)));
     return undefined;
   }
 }

@@ -80,3 +80,25 @@ export function renderSummary(result: DeployResult): string {
   );
   return lines.join('\n');
 }
+
+/** Lines of a failure message the summary shows; the step log has all of it. */
+const FAILURE_LINES = 20;
+
+/**
+ * The summary of a failed run: input problems in full (they are short and say what to fix),
+ * anything else by its first lines, since Pulumi's errors carry the whole CLI output.
+ */
+export function renderFailure(error: unknown): string {
+  const name = error instanceof Error ? error.name : 'Error';
+  const lines = (error instanceof Error ? error.message : String(error)).split('\n');
+  const shown = name === 'InputError' ? lines : lines.slice(0, FAILURE_LINES);
+  return [
+    `## Harrier: setup failed (${name})`,
+    '',
+    '```text',
+    ...shown,
+    ...(shown.length < lines.length ? [`… ${lines.length - shown.length} more lines in the step log`] : []),
+    '```',
+    '',
+  ].join('\n');
+}

@@ -208,10 +208,22 @@ describe('setup action, end to end with a stand-in Pulumi CLI', () => {
   });
 
   it("fails the step with Pulumi's own error when the update fails", async () => {
-    const { exitCode, log, outputs } = await withEnv({ PULUMI_STANDIN_FAIL: 'up' }, () => runAction({}));
+    const { exitCode, log, outputs, summary } = await withEnv({ PULUMI_STANDIN_FAIL: 'up' }, () =>
+      runAction({}),
+    );
     assert.equal(exitCode, 1);
     assert.match(log, /::error::.*not authorized to perform ec2:CreateVpc/);
     assert.deepEqual(outputs, {});
+    assert.match(summary, /## Harrier: setup failed \(CommandError\)/);
+  });
+
+  it('keeps the token out of the error and the summary when setting config fails', async () => {
+    const { exitCode, log, summary } = await withEnv({ PULUMI_STANDIN_FAIL: 'config' }, () => runAction({}));
+    assert.equal(exitCode, 1);
+    assert.match(log, /::error::.*config failed/);
+    assert.equal(log.split(TOKEN).length, 2, 'only the ::add-mask:: line names it');
+    assert.ok(summary.includes('harrier:githubToken=***'), summary);
+    assert.ok(!summary.includes(TOKEN));
   });
 
   it('creates the state bucket before the first deploy when asked', async () => {

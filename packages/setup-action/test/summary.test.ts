@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import { changeRows, nextStepsYaml, renderSummary, runsOnLine } from '../src/summary';
+import { InputError } from '../src/inputs';
+import { changeRows, nextStepsYaml, renderFailure, renderSummary, runsOnLine } from '../src/summary';
 
 const outputs = {
   webhookUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com/webhook',
@@ -52,5 +53,18 @@ describe('job summary', () => {
 
   it('falls back to the self-hosted label when the stack reports none', () => {
     assert.equal(runsOnLine(undefined), 'runs-on: [self-hosted]');
+  });
+
+  it('lists every input problem when the inputs are wrong', () => {
+    const md = renderFailure(new InputError(['fleet-size: bad', 'aws-region: bad']));
+    assert.match(md, /## Harrier: setup failed \(InputError\)/);
+    assert.ok(md.includes('  - fleet-size: bad\n  - aws-region: bad'));
+  });
+
+  it('cuts a long Pulumi error to its first lines and points at the log', () => {
+    const long = new Error(Array.from({ length: 50 }, (_, i) => `line ${i}`).join('\n'));
+    const md = renderFailure(long);
+    assert.ok(md.includes('line 19') && !md.includes('line 20'));
+    assert.match(md, /… 30 more lines in the step log/);
   });
 });
