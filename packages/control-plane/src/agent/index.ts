@@ -15,8 +15,13 @@ const log = (event: string, fields: Record<string, unknown> = {}): void => {
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
 };
 
+/** Set once IMDS has answered with an instance id: only then is powering off this machine right. */
+let onInstance = false;
+
 async function main(): Promise<void> {
-  const metadata = createImdsClient({ baseUrl: process.env.HARRIER_IMDS_BASE_URL ?? IMDS_BASE_URL });
+  const metadata = createImdsClient({ baseUrl: IMDS_BASE_URL });
+  await metadata.instanceId();
+  onInstance = true;
   // The JS SDK does not read the region from IMDS by itself.
   const region = await metadata.region();
   const outcome = await runAgent({
@@ -43,5 +48,6 @@ main().catch(async (error: unknown) => {
   process.exitCode = 1;
   // A machine whose agent failed must not linger: powering off stops a pool instance (never marked
   // warm without its bootstrap tag) and terminates a job instance (reconcile re-drives the job).
-  await powerOff().catch(() => undefined);
+  // Never on a machine that is not an EC2 instance (someone running the bundle by hand).
+  if (onInstance) await powerOff().catch(() => undefined);
 });
