@@ -78,7 +78,8 @@ export const ENV_VARS = {
   MAX_LIFETIME_MINUTES: 'optional; integer >= 10; default 420',
   MAX_WARM_AGE_HOURS: 'optional; integer >= 1; default 168',
   MIN_RUNNER_VERSION: "optional; x.y.z; default '2.327.1'",
-  GITHUB_CREDENTIAL_SECRET_ARN: 'required; Secrets Manager ARN of the PAT (plain string or {"token":…})',
+  GITHUB_CREDENTIAL_SECRET_ARN:
+    'required; Secrets Manager ARN of {"token":…} (PAT) or {"appId":…,"privateKey":…,"installationId"?:…} (App)',
   WEBHOOK_SECRET_ARN: 'required; Secrets Manager ARN of the webhook secret (plain string)',
   WEBHOOK_IP_ALLOWLIST: "optional; 'true' or 'false'; default 'true'",
   GITHUB_API_URL: "optional; default 'https://api.github.com'",

@@ -1,26 +1,47 @@
 /**
  * GitHub REST calls Harrier makes, through `@octokit/rest` with a configurable base URL (the
- * local stand-in serves the same paths on 127.0.0.1). The credential is a PAT read from
- * Secrets Manager; the client is rebuilt only when the secret's value changes (rotation).
+ * local stand-in serves the same paths on 127.0.0.1). The credential, read from Secrets Manager,
+ * is a PAT or a GitHub App (installation tokens minted and refreshed by `@octokit/auth-app`);
+ * the client is rebuilt only when the secret's value changes (rotation).
  */
+import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { CredentialFormatError, httpStatus } from '../errors';
 
 /** Upper bound on one GitHub call so a slow API cannot eat a Lambda's whole timeout. */
 export const GITHUB_REQUEST_TIMEOUT_MS = 10_000;
 
-export type TokenSource = () => Promise<string>;
+export type GitHubCredential =
+  | { kind: 'token'; token: string }
+  | { kind: 'app'; appId: number; privateKey: string; installationId?: number };
 
-/** Accepts the secret as a bare token or as JSON `{"token": "..."}` (what infra stores). */
-export function parseCredential(secret: string, arn: string): string {
+/** Reads the current credential (cached by the caller); a bare string is taken as a token. */
+export type CredentialSource = () => Promise<GitHubCredential | string>;
+
+/**
+ * Accepts what infra stores: `{"token": "..."}` (PAT), `{"appId": …, "privateKey": "...",
+ * "installationId"?: …}` (GitHub App), or a bare token string.
+ */
+export function parseCredential(secret: string, arn: string): GitHubCredential {
   const trimmed = secret.trim();
   if (!trimmed.startsWith('{')) {
     if (trimmed === '') throw new CredentialFormatError(arn);
-    return trimmed;
+    return { kind: 'token', token: trimmed };
   }
   try {
-    const parsed = JSON.parse(trimmed) as { token?: unknown };
-    if (typeof parsed.token === 'string' && parsed.token !== '') return parsed.token;
+    const parsed = JSON.parse(trimmed) as Record<string, unknown>;
+    if (typeof parsed.token === 'string' && parsed.token !== '')
+      return { kind: 'token', token: parsed.token };
+    const appId = Number(parsed.appId);
+    const installationId = parsed.installationId === undefined ? undefined : Number(parsed.installationId);
+    if (
+      Number.isSafeInteger(appId) &&
+      appId > 0 &&
+      typeof parsed.privateKey === 'string' &&
+      parsed.privateKey.includes('PRIVATE KEY') &&
+      (installationId === undefined || Number.isSafeInteger(installationId))
+    )
+      return { kind: 'app', appId, privateKey: parsed.privateKey, installationId };
   } catch {
     // fall through to the format error, which never echoes the secret
   }
@@ -47,33 +68,68 @@ export interface QueuedJob {
 /** Where a runner registers: the org, or one repository (`owner/name`). */
 export type RunnerTarget = { scope: 'org'; org: string } | { scope: 'repo'; owner: string; repo: string };
 
+const SILENT_LOG = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
 export class GitHubClient {
-  private octokit?: { token: string; client: Octokit };
+  private octokit?: { key: string; client: Promise<Octokit> };
   /** `x-ratelimit-remaining` from the last response, when GitHub sent it. */
   rateLimitRemaining: number | undefined;
 
+  /** @param org the organization whose App installation is used when the credential is an App */
   constructor(
     private readonly apiUrl: string,
-    private readonly token: TokenSource,
+    private readonly credential: CredentialSource,
+    private readonly org?: string,
   ) {}
 
   private async client(): Promise<Octokit> {
-    const token = await this.token();
-    if (this.octokit?.token !== token) {
-      const client = new Octokit({
-        auth: token,
-        baseUrl: this.apiUrl,
-        userAgent: 'harrier-control-plane',
-        request: { timeout: GITHUB_REQUEST_TIMEOUT_MS },
-        log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    const raw = await this.credential();
+    const credential: GitHubCredential = typeof raw === 'string' ? { kind: 'token', token: raw } : raw;
+    const key = JSON.stringify(credential);
+    if (this.octokit?.key !== key) {
+      const client = this.build(credential);
+      // A failed build (installation lookup) must not stay cached.
+      client.catch(() => {
+        if (this.octokit?.client === client) this.octokit = undefined;
       });
-      client.hook.after('request', (response) => {
-        const remaining = Number(response.headers['x-ratelimit-remaining']);
-        if (Number.isFinite(remaining)) this.rateLimitRemaining = remaining;
-      });
-      this.octokit = { token, client };
+      this.octokit = { key, client };
     }
     return this.octokit.client;
+  }
+
+  private async build(credential: GitHubCredential): Promise<Octokit> {
+    const common = {
+      baseUrl: this.apiUrl,
+      userAgent: 'harrier-control-plane',
+      request: { timeout: GITHUB_REQUEST_TIMEOUT_MS },
+      log: SILENT_LOG,
+    };
+    let client: Octokit;
+    if (credential.kind === 'token') client = new Octokit({ ...common, auth: credential.token });
+    else {
+      let installationId = credential.installationId;
+      if (installationId === undefined) {
+        if (this.org === undefined) throw new Error('a GitHub App credential needs the organization');
+        // Authenticated as the App itself (JWT): which installation serves this organization?
+        const asApp = new Octokit({
+          ...common,
+          authStrategy: createAppAuth,
+          auth: { appId: credential.appId, privateKey: credential.privateKey },
+        });
+        installationId = (await asApp.rest.apps.getOrgInstallation({ org: this.org })).data.id;
+      }
+      // Installation tokens last an hour; auth-app caches and renews them.
+      client = new Octokit({
+        ...common,
+        authStrategy: createAppAuth,
+        auth: { appId: credential.appId, privateKey: credential.privateKey, installationId },
+      });
+    }
+    client.hook.after('request', (response) => {
+      const remaining = Number(response.headers['x-ratelimit-remaining']);
+      if (Number.isFinite(remaining)) this.rateLimitRemaining = remaining;
+    });
+    return client;
   }
 
   /** Registers a just-in-time runner and returns its encoded config (a secret: never log it). */
@@ -172,7 +228,7 @@ export async function fetchHookRanges(apiUrl: string, timeoutMs: number): Promis
     baseUrl: apiUrl,
     userAgent: 'harrier-control-plane',
     request: { signal: AbortSignal.timeout(timeoutMs) },
-    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    log: SILENT_LOG,
   });
   const { data } = await octokit.rest.meta.get();
   return data.hooks ?? [];

@@ -46,8 +46,10 @@ export function getDeps(serviceName: string): Deps {
       ec2: clients.ec2,
       ssm: clients.ssm,
       sqs: clients.sqs,
-      github: new GitHubClient(config.github.apiUrl, async () =>
-        parseCredential(await secrets.get(credentialArn), credentialArn),
+      github: new GitHubClient(
+        config.github.apiUrl,
+        async () => parseCredential(await secrets.get(credentialArn), credentialArn),
+        config.github.owner,
       ),
       telemetry,
       now: Date.now,

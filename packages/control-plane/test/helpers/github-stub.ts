@@ -3,7 +3,7 @@
  * OpenAPI description (the committed extract) and so is every answer it gives, so a request
  * GitHub would refuse fails the test. It keeps runner registrations and queued jobs.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, verify, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -41,7 +41,9 @@ export interface StubQueuedJob {
 }
 
 export class GitHubStub {
-  readonly calls: { operationId: string; at: number; body?: unknown }[] = [];
+  readonly calls: { operationId: string; at: number; body?: unknown; authorization?: string }[] = [];
+  /** When set, the stub also plays the GitHub App endpoints: JWTs must verify with this key. */
+  app?: { appId: number; publicKey: KeyObject; installationId: number; token: string };
   readonly violations: string[] = [];
   readonly runners = new Map<number, StubRunner>();
   readonly queuedJobs: StubQueuedJob[] = [];
@@ -64,6 +66,11 @@ export class GitHubStub {
           res.writeHead(status, { 'content-type': 'application/json', 'x-ratelimit-remaining': '4999' });
           res.end(body === undefined ? undefined : JSON.stringify(body));
         };
+        if (
+          this.app !== undefined &&
+          this.serveApp(req.method ?? 'GET', req.url ?? '/', req.headers.authorization, reply)
+        )
+          return;
         let matched;
         try {
           matched = matchGitHubRequest({
@@ -79,7 +86,12 @@ export class GitHubStub {
           throw error;
         }
         const body: unknown = text === '' ? undefined : JSON.parse(text);
-        this.calls.push({ operationId: matched.operationId, at: Date.now(), body });
+        this.calls.push({
+          operationId: matched.operationId,
+          at: Date.now(),
+          body,
+          authorization: req.headers.authorization,
+        });
         const injected = this.failNext.get(matched.operationId)?.shift();
         if (injected !== undefined) return reply(injected, { message: 'injected failure' });
         const [status, answer] = this.answer(matched.operationId, matched.pathParams, matched.query, body);
@@ -96,6 +108,52 @@ export class GitHubStub {
   async close(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /**
+   * The two App endpoints Harrier's App auth uses (not in the OpenAPI extract Harrier's own calls
+   * are checked against): the org's installation, and an installation token. Both need a JWT
+   * signed (RS256) by the App's private key whose issuer is the App id.
+   */
+  private serveApp(
+    method: string,
+    url: string,
+    authorization: string | undefined,
+    reply: (status: number, body?: unknown) => void,
+  ): boolean {
+    const app = this.app!;
+    const isInstallation = method === 'GET' && /^\/orgs\/[^/]+\/installation$/.test(url);
+    const isToken = method === 'POST' && url === `/app/installations/${app.installationId}/access_tokens`;
+    if (!isInstallation && !isToken) return false;
+    const jwt = /^bearer (.+)$/i.exec(authorization ?? '')?.[1] ?? '';
+    const [header = '', payload = '', signature = ''] = jwt.split('.');
+    const valid =
+      verify(
+        'RSA-SHA256',
+        Buffer.from(`${header}.${payload}`),
+        app.publicKey,
+        Buffer.from(signature, 'base64url'),
+      ) &&
+      String((JSON.parse(Buffer.from(payload, 'base64url').toString()) as { iss?: unknown }).iss) ===
+        String(app.appId);
+    this.calls.push({
+      operationId: isToken ? 'apps/create-installation-access-token' : 'apps/get-org-installation',
+      at: Date.now(),
+      authorization,
+    });
+    if (!valid) {
+      reply(401, { message: 'A JSON web token could not be decoded' });
+      return true;
+    }
+    if (isInstallation) reply(200, { id: app.installationId, app_id: app.appId });
+    else
+      reply(201, {
+        token: app.token,
+        expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+        permissions: { organization_self_hosted_runners: 'write' },
+        repository_selection: 'all',
+      });
+    return true;
   }
 
   count(operationId: string): number {
