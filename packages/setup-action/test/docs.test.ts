@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { existsSync, globSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
+import { CONFIG_KEYS } from '../../infra/src/config';
+import { ConfigInputs } from '../src/constants';
 import { ALL_INPUT_NAMES } from '../src/inputs';
 import { repoRoot } from './helpers';
 
@@ -49,5 +51,22 @@ describe('user guide', () => {
 
   it('draws the architecture as a Mermaid diagram', () => {
     assert.match(readFileSync(join(repoRoot, 'docs', 'how-it-works.md'), 'utf8'), /```mermaid\nflowchart/);
+  });
+
+  it("states the infra program's own default for every config key with a plain default", () => {
+    const reference = readFileSync(join(repoRoot, 'docs', 'configuration.md'), 'utf8');
+    let checked = 0;
+    for (const [input, key] of Object.entries(ConfigInputs)) {
+      const fallback: string | undefined = CONFIG_KEYS[key].default;
+      if (fallback === undefined || !/^[\w.\/-]+$/.test(fallback)) continue; // required, or described in words
+      const row = reference.split('\n').find((line) => line.startsWith(`| \`${input}\``));
+      assert.ok(row, `no row for ${input}`);
+      assert.ok(
+        row.includes(`\`${fallback}\``),
+        `${input}: the infra default is ${fallback}; the row says ${row}`,
+      );
+      checked++;
+    }
+    assert.ok(checked >= 15, `only ${checked} defaults checked`);
   });
 });
