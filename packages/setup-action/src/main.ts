@@ -4,24 +4,24 @@
 import { appendFileSync } from 'node:fs';
 import * as core from '@actions/core';
 import * as exec from '@actions/exec';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { PulumiCommand } from '@pulumi/pulumi/automation';
 import { toPulumiConfig } from './config-map';
 import { Outputs } from './constants';
 import type { DeployResult } from './deploy';
-import { deploy } from './deploy';
 import type { ActionInputs } from './inputs';
 import { parseInputs } from './inputs';
 import { actionDirFromEntry, installCommandFor, resolveProgramDir } from './program';
-import { resolvePulumiCli } from './pulumi-cli';
-import { ensureStateBucket } from './state-bucket';
 import { renderFailure, renderSummary } from './summary';
+
+// The Pulumi SDK and the AWS SDK are most of the bundle and take a second or more to load: they are
+// imported only once the inputs are valid, so a mistake in the workflow fails at once.
 
 export interface RunDeps {
   env: NodeJS.ProcessEnv;
   /** The directory holding action.yml. */
   actionDir: string;
-  s3: (region: string) => S3Client;
+  s3: (region: string) => Promise<S3Client>;
   pulumi: (inputs: ActionInputs) => Promise<PulumiCommand>;
   /** Runs a command line in a directory; resolves to its exit code. */
   exec: (commandLine: string, cwd: string) => Promise<number>;
@@ -31,9 +31,9 @@ export function defaultDeps(): RunDeps {
   return {
     env: process.env,
     actionDir: actionDirFromEntry(process.argv[1] ?? process.cwd()),
-    s3: (region) => new S3Client({ region }),
-    pulumi: (inputs) =>
-      resolvePulumiCli({
+    s3: async (region) => new (await import('@aws-sdk/client-s3')).S3Client({ region }),
+    pulumi: async (inputs) =>
+      (await import('./pulumi-cli')).resolvePulumiCli({
         root: inputs.pulumiRoot,
         version: inputs.pulumiVersion,
         toolCache: process.env.RUNNER_TOOL_CACHE,
@@ -104,10 +104,18 @@ export async function run(deps: RunDeps = defaultDeps()): Promise<DeployResult |
       if (code !== 0) throw new DependencyInstallError(install, code);
     }
 
-    if (inputs.createStateBucket)
-      await ensureStateBucket(deps.s3(inputs.awsRegion), inputs.stateBucket, inputs.awsRegion, core.info);
+    if (inputs.createStateBucket) {
+      const { ensureStateBucket } = await import('./state-bucket');
+      await ensureStateBucket(
+        await deps.s3(inputs.awsRegion),
+        inputs.stateBucket,
+        inputs.awsRegion,
+        core.info,
+      );
+    }
 
     const pulumi = await deps.pulumi(inputs);
+    const { deploy } = await import('./deploy');
     const result = await deploy({
       command: inputs.command,
       stack: inputs.stack,

@@ -44,7 +44,7 @@ describe('setup action, end to end with a stand-in Pulumi CLI', () => {
   const deps = (): RunDeps => ({
     env: { ...process.env, GITHUB_WORKSPACE: runnerDir },
     actionDir: '/nonexistent/packages/setup-action',
-    s3: () => s3.client,
+    s3: () => Promise.resolve(s3.client),
     pulumi: () => PulumiCommand.get({ root: standinRoot, skipVersionCheck: true }),
     exec: (commandLine) => {
       execs.push(commandLine);
