@@ -104,4 +104,12 @@ describe('bootstrap OIDC template', () => {
   it('outputs the role ARN for role-to-assume', () => {
     assert.ok('RoleArn' in template.Outputs);
   });
+
+  it('trusts the environment the example setup workflow runs in, which may request OIDC tokens', () => {
+    const workflow = parse(readFileSync(join(repoRoot, 'examples', 'setup.yml'), 'utf8'));
+    const parameters = (template as unknown as { Parameters: Record<string, { Default?: string }> })
+      .Parameters;
+    assert.equal(workflow.jobs.setup.environment, parameters.Environment?.Default);
+    assert.equal(workflow.permissions['id-token'], 'write');
+  });
 });
