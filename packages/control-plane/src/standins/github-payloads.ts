@@ -102,7 +102,19 @@ function retarget(
   return JSON.parse(text);
 }
 
+const repositoryCache = new Map<string, string>();
+const runTemplateCache = new Map<string, string>();
+
 function repositoryObject(org: SimOrg, repo: SimRepo): Record<string, unknown> {
+  const key = `${org.login}/${org.id}/${repo.fullName}/${repo.id}`;
+  const cached = repositoryCache.get(key);
+  if (cached !== undefined) return JSON.parse(cached) as Record<string, unknown>;
+  const built = buildRepositoryObject(org, repo);
+  repositoryCache.set(key, JSON.stringify(built));
+  return built;
+}
+
+function buildRepositoryObject(org: SimOrg, repo: SimRepo): Record<string, unknown> {
   const template = JOB_TEMPLATE.repository as { name: string; full_name: string; owner: { login: string } };
   const fromOwner = template.full_name.split('/')[0] ?? template.owner.login;
   const repository = retarget(template, org, repo, { owner: fromOwner, name: template.name }) as Record<
@@ -188,10 +200,13 @@ export function restWorkflowRun(
   const [fromOwner = 'octo-org', fromName = 'octo-repo'] = String(
     (RUN_TEMPLATE.repository as { full_name: string }).full_name,
   ).split('/');
-  const retargeted = retarget(RUN_TEMPLATE, org, run.repo, { owner: fromOwner, name: fromName }) as Record<
-    string,
-    unknown
-  >;
+  const key = `${org.login}/${run.repo.fullName}`;
+  let text = runTemplateCache.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(retarget(RUN_TEMPLATE, org, run.repo, { owner: fromOwner, name: fromName }));
+    runTemplateCache.set(key, text);
+  }
+  const retargeted = JSON.parse(text) as Record<string, unknown>;
   const base = `https://api.github.com/repos/${run.repo.fullName}/actions/runs/${run.id}`;
   return {
     ...retargeted,
