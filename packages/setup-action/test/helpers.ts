@@ -1,7 +1,7 @@
 // Shared test plumbing: inputs set the way the runner sets them, a throwaway infra program, the
 // stand-in Pulumi CLI's call log, and a captured stdout (the action's log).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,9 +13,18 @@ export const repoRoot = join(packageDir, '..', '..');
 /** The stand-in CLI's root: `<root>/bin/pulumi`, as PulumiCommand.get({ root }) expects. */
 export const standinRoot = join(packageDir, 'test', 'fixtures', 'pulumi');
 
+const tempDirs: string[] = [];
+
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `harrier-setup-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `harrier-setup-${prefix}-`));
+  tempDirs.push(dir);
+  return dir;
 }
+
+// A root-level hook: every temporary directory goes once all test files have run.
+after(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 /** A minimal program directory: Pulumi.yaml and an installed node_modules. */
 export function makeProgramDir(): string {

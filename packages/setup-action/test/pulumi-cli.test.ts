@@ -2,11 +2,21 @@ import assert from 'node:assert/strict';
 import { PulumiCommand } from '@pulumi/pulumi/automation';
 import type { PulumiCli } from '../src/pulumi-cli';
 import { resolvePulumiCli } from '../src/pulumi-cli';
-import { standinRoot, withEnv } from './helpers';
+import { standinRoot, tempDir, withEnv } from './helpers';
 
 describe('pulumi CLI', () => {
   const log: string[] = [];
   const skipCheck = { PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: 'true' };
+  // Where the stand-in records its calls; the CLI's children inherit the test's environment.
+  let previousDir: string | undefined;
+  before(() => {
+    previousDir = process.env.PULUMI_STANDIN_DIR;
+    process.env.PULUMI_STANDIN_DIR = tempDir('cli');
+  });
+  after(() => {
+    if (previousDir === undefined) delete process.env.PULUMI_STANDIN_DIR;
+    else process.env.PULUMI_STANDIN_DIR = previousDir;
+  });
 
   it('uses the CLI in pulumi-root when given', async () => {
     const command = await withEnv(skipCheck, () =>
