@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
 import type * as OpenApiModule from '@harrier/control-plane/src/standins/github-openapi';
 import {
   orgWebhookProvider,
@@ -249,5 +252,28 @@ describe('GitHubOrgWebhook dynamic provider against a GitHub stand-in', () => {
       body: JSON.stringify({ name: 'web', config: { content_type: 'json' } }),
     });
     assert.equal(response.status, 422);
+  });
+
+  it('works as Pulumi runs it: serialized, loaded from text, from the repository root', async () => {
+    // The same two steps as pulumi.dynamic.Resource and the provider host (require-from-string).
+    const serialized = await pulumi.runtime.serializeFunction(() => orgWebhookProvider, {
+      allowSecrets: true,
+    });
+    const load = createRequire(__filename);
+    const requireFromString = load(
+      load.resolve('require-from-string', { paths: [path.dirname(load.resolve('@pulumi/pulumi'))] }),
+    ) as (code: string) => { handler: () => typeof orgWebhookProvider };
+    const hosted = requireFromString(serialized.text).handler();
+    const before = process.cwd();
+    process.chdir(path.resolve(__dirname, '..', '..', '..'));
+    try {
+      const created = await hosted.create(inputs);
+      assert.ok(github.hooks.has(created.outs!.hookId));
+      await hosted.delete!(created.id, created.outs as OrgWebhookOutputs);
+      assert.equal(github.hooks.has(created.outs!.hookId), false);
+    } finally {
+      process.chdir(before);
+    }
+    assert.ok(!serialized.text.includes(inputs.token), 'no token captured in the provider text');
   });
 });

@@ -1,3 +1,4 @@
+import type { Octokit as OctokitClass } from '@octokit/rest';
 import * as pulumi from '@pulumi/pulumi';
 
 /** What the dynamic provider receives: plain values (Pulumi resolves inputs before calling it). */
@@ -20,12 +21,38 @@ export interface OrgWebhookOutputs extends OrgWebhookInputs {
 }
 
 /**
+ * Loads Octokit inside the provider host. Pulumi runs the serialized provider from the project root
+ * (where Pulumi.yaml is), and with pnpm's isolated node_modules `@octokit/rest` is only resolvable
+ * from packages/infra: try the plain import first, then resolve from there.
+ */
+export async function loadOctokit(): Promise<{ Octokit: typeof OctokitClass }> {
+  try {
+    return await import('@octokit/rest');
+  } catch (error: unknown) {
+    const nodeModule = await import('node:module');
+    const nodePath = await import('node:path');
+    const nodeUrl = await import('node:url');
+    for (const base of [nodePath.join(process.cwd(), 'packages', 'infra'), process.cwd()]) {
+      try {
+        const resolved = nodeModule
+          .createRequire(nodePath.join(base, 'package.json'))
+          .resolve('@octokit/rest');
+        return (await import(nodeUrl.pathToFileURL(resolved).href)) as { Octokit: typeof OctokitClass };
+      } catch {
+        // try the next base
+      }
+    }
+    throw error;
+  }
+}
+
+/**
  * The provider, kept self-contained: Pulumi serializes these functions into the provider host, so
  * Octokit is imported inside each and the token comes from the (secret) inputs, never a closure.
  */
 export const orgWebhookProvider: pulumi.dynamic.ResourceProvider<OrgWebhookInputs, OrgWebhookOutputs> = {
   async create(inputs) {
-    const { Octokit } = await import('@octokit/rest');
+    const { Octokit } = await loadOctokit();
     const octokit = new Octokit({ auth: inputs.token, baseUrl: inputs.apiUrl });
     const { data } = await octokit.rest.orgs.createWebhook({
       org: inputs.org,
@@ -38,7 +65,7 @@ export const orgWebhookProvider: pulumi.dynamic.ResourceProvider<OrgWebhookInput
   },
 
   async update(_id, olds, news) {
-    const { Octokit } = await import('@octokit/rest');
+    const { Octokit } = await loadOctokit();
     const octokit = new Octokit({ auth: news.token, baseUrl: news.apiUrl });
     await octokit.rest.orgs.updateWebhook({
       org: news.org,
@@ -51,7 +78,7 @@ export const orgWebhookProvider: pulumi.dynamic.ResourceProvider<OrgWebhookInput
   },
 
   async delete(_id, props) {
-    const { Octokit } = await import('@octokit/rest');
+    const { Octokit } = await loadOctokit();
     const octokit = new Octokit({ auth: props.token, baseUrl: props.apiUrl });
     try {
       await octokit.rest.orgs.deleteWebhook({ org: props.org, hook_id: props.hookId });
