@@ -252,6 +252,21 @@ describe('cache-load and cache-store bundles, run as the runner runs them (small
         );
       });
 
+      it("restores another branch's entry only with restore-from-any-branch", async () => {
+        // `race` holds the only entry with this key; main and the default branch hold other keys.
+        const job = { branch: 'feature/other' };
+        const ws = sandbox.workspace({ installed: false });
+        changePackageJson(ws, 'concurrent a');
+        await loadAndRelease(ws, (run) => assert.equal(run.outputs['restored-branch'], 'main'), job);
+
+        const optedIn = sandbox.workspace({ installed: false });
+        changePackageJson(optedIn, 'concurrent a');
+        const loaded = await load(optedIn, job, { 'restore-from-any-branch': 'true' });
+        assertSucceeded(await post(optedIn, loaded));
+        assert.equal(loaded.outputs['restored-branch'], 'race');
+        assert.equal(loaded.outputs['cache-hit'], 'true');
+      });
+
       it('treats truncated entries as a warning, never a failed job', async () => {
         // Cut every data file of `main` in half (metadata files are small): each candidate is bad.
         const damaged = filesBySize(join(repoDir(), 'main')).filter(
