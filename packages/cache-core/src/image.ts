@@ -91,7 +91,8 @@ export async function mountImage(
     lowerDir,
     sudo: tools.privilege === 'sudo',
   };
-  await privilegedRun(tools, 'mount', ['-t', 'squashfs', '-o', 'loop,ro', imageFile, lowerDir]);
+  // nosuid,nodev: an entry is data, never a way to gain privileges on the runner.
+  await privilegedRun(tools, 'mount', ['-t', 'squashfs', '-o', 'loop,ro,nosuid,nodev', imageFile, lowerDir]);
   try {
     // The merged root takes the upper layer's attributes: give it the stored root's mode and times.
     const root = await lstat(lowerDir);
@@ -105,7 +106,7 @@ export async function mountImage(
       'overlay',
       'overlay',
       '-o',
-      `lowerdir=${lowerDir},upperdir=${upperDir},workdir=${overlayWork}`,
+      `nosuid,nodev,lowerdir=${lowerDir},upperdir=${upperDir},workdir=${overlayWork}`,
       target,
     ]);
   } catch (error) {

@@ -5,6 +5,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
 import { branchScopeDir, cachePathName, resolveCachePath, type CacheMode, type RunContext } from './context';
 import { CacheInputError, CacheStorageError, errorMessage } from './errors';
 import { extractImage, mountImage, type MountState } from './image';
@@ -12,7 +13,7 @@ import type { Logger } from './logger';
 import type { EntryFormat } from './manifest';
 import { replaceDirectory } from './replace';
 import { CacheRoot, type ListedEntry, type StorageFs } from './storage';
-import { extractTarFile } from './tar-archive';
+import { extractTarFile, startTarListing } from './tar-archive';
 import { canMountImages, toolbox, type Toolbox } from './tools';
 import { copyWithDigest, formatMb, formatRate } from './transfer';
 
@@ -146,6 +147,7 @@ async function downloadVerified(
   entry: ListedEntry,
   localFile: string,
   log: Logger,
+  alsoTo?: Writable,
 ): Promise<number> {
   const copied = await copyWithDigest(
     root.openRead(entry.dataPath),
@@ -154,6 +156,7 @@ async function downloadVerified(
       label: `Copying cache entry ${entry.id}`,
       log,
       totalBytes: entry.sizeBytes,
+      ...(alsoTo ? { alsoTo } : {}),
     },
   );
   if (copied.bytes !== entry.sizeBytes) {
@@ -168,6 +171,28 @@ async function downloadVerified(
   return copied.bytes;
 }
 
+/** Copy a tar entry to local disk, listing it on the way, then extract it into place. */
+async function restoreTar(
+  root: CacheRoot,
+  entry: ListedEntry,
+  localFile: string,
+  req: LoadRequest,
+  tools: Toolbox,
+): Promise<void> {
+  // The listing runs while the copy is I/O-bound; it is only trusted once the checksum matched.
+  const listing = startTarListing(tools);
+  try {
+    await downloadVerified(root, entry, localFile, req.log, listing.input);
+  } catch (error) {
+    listing.abort();
+    throw error;
+  }
+  const entries = await listing.entries;
+  await replaceDirectory(req.path, (staging) =>
+    extractTarFile(localFile, staging, tools, entries).then(() => undefined),
+  );
+}
+
 async function restoreEntry(
   root: CacheRoot,
   entry: ListedEntry,
@@ -180,19 +205,20 @@ async function restoreEntry(
   let mounted: MountState | undefined;
   try {
     const localFile = path.join(localDir, entry.dataFile);
-    await downloadVerified(root, entry, localFile, req.log);
     if (entry.format === 'tar') {
-      await replaceDirectory(req.path, (staging) =>
-        extractTarFile(localFile, staging, tools).then(() => undefined),
-      );
-    } else if (mountImages) {
-      mounted = await mountImage(localFile, req.path, localDir, tools);
-    } else if (tools.unsquashfs) {
-      await replaceDirectory(req.path, (staging) => extractImage(localFile, staging));
-    } else {
+      await restoreTar(root, entry, localFile, req, tools);
+      return undefined;
+    }
+    if (!mountImages && !tools.unsquashfs) {
       throw new CacheStorageError('an image entry can be neither mounted nor extracted here (no unsquashfs)');
     }
-    return mounted;
+    await downloadVerified(root, entry, localFile, req.log);
+    if (mountImages) {
+      mounted = await mountImage(localFile, req.path, localDir, tools);
+      return mounted;
+    }
+    await replaceDirectory(req.path, (staging) => extractImage(localFile, staging));
+    return undefined;
   } finally {
     if (mounted === undefined) await rm(localDir, { recursive: true, force: true });
   }

@@ -123,13 +123,39 @@ export function parseGnuListingLine(line: string): ArchiveEntry {
   return entry;
 }
 
-/** Every member of a local `.tar.zst` file. */
-export async function listTarFile(file: string, tools: Toolbox): Promise<ArchiveEntry[]> {
+const NPM_TAR_TYPES: Partial<Record<string, ArchiveEntryType>> = {
+  File: 'file',
+  OldFile: 'file',
+  ContiguousFile: 'file',
+  Directory: 'directory',
+  SymbolicLink: 'symlink',
+  Link: 'hardlink',
+};
+
+export interface TarListing {
+  /** Write the compressed archive bytes here. */
+  input: Writable;
+  /** Every member, once the input has ended and the lister has finished. */
+  entries: Promise<ArchiveEntry[]>;
+  /** Give up (the archive turned out to be bad anyway). */
+  abort(): void;
+}
+
+/**
+ * A lister fed with the compressed bytes as they arrive, so the listing can run while the entry is
+ * still being copied from the cache root (the copy is I/O-bound, the listing CPU-bound).
+ */
+export function startTarListing(tools: Toolbox): TarListing {
   if (tools.gnuTar) {
-    const args = ['--quoting-style=c', '--numeric-owner', '-tvf'];
-    const spawned = tools.zstd
-      ? spawnTool('tar', ['--zstd', ...args, file], { stdout: 'pipe', env: C_LOCALE_ENV })
-      : spawnTool('tar', [...args, '-'], { stdin: 'pipe', stdout: 'pipe', env: C_LOCALE_ENV });
+    const args = ['--quoting-style=c', '--numeric-owner', '-tvf', '-'];
+    const spawned = spawnTool('tar', tools.zstd ? ['--zstd', ...args] : args, {
+      stdin: 'pipe',
+      stdout: 'pipe',
+      env: C_LOCALE_ENV,
+    });
+    const stdin = spawned.child.stdin!;
+    // A lister that stops early (corrupt input) closes its stdin: that surfaces through `entries`.
+    stdin.on('error', () => undefined);
     const entries: ArchiveEntry[] = [];
     let pending = '';
     spawned.child.stdout!.setEncoding('utf8');
@@ -138,47 +164,59 @@ export async function listTarFile(file: string, tools: Toolbox): Promise<Archive
       pending = lines.pop() ?? '';
       for (const line of lines) if (line !== '') entries.push(parseGnuListingLine(line));
     });
-    const feeding = tools.zstd
-      ? Promise.resolve()
-      : pipeline(createReadStream(file), zlib.createZstdDecompress(), spawned.child.stdin!);
-    await Promise.all([
-      spawned.done,
-      feeding.catch((error: unknown) => {
-        spawned.child.kill('SIGTERM');
-        throw error;
-      }),
-    ]);
-    if (pending !== '') entries.push(parseGnuListingLine(pending));
-    return entries;
+    let input: Writable = stdin;
+    let decompressing: Promise<void> = Promise.resolve();
+    if (!tools.zstd) {
+      const decompress = zlib.createZstdDecompress();
+      decompressing = pipeline(decompress, stdin);
+      input = decompress;
+    }
+    const done = Promise.all([spawned.done, decompressing]).then(() => {
+      if (pending !== '') entries.push(parseGnuListingLine(pending));
+      return entries;
+    });
+    done.catch(() => undefined);
+    return { input, entries: done, abort: () => spawned.child.kill('SIGTERM') };
   }
   const entries: ArchiveEntry[] = [];
-  const types: Partial<Record<string, ArchiveEntryType>> = {
-    File: 'file',
-    OldFile: 'file',
-    ContiguousFile: 'file',
-    Directory: 'directory',
-    SymbolicLink: 'symlink',
-    Link: 'hardlink',
-  };
+  const decompress = zlib.createZstdDecompress();
   const parser = new tar.Parser({
     strict: true,
     onReadEntry: (entry) => {
-      const listed: ArchiveEntry = { name: entry.path, type: types[entry.type] ?? 'other' };
+      const listed: ArchiveEntry = { name: entry.path, type: NPM_TAR_TYPES[entry.type] ?? 'other' };
       if (entry.linkpath !== undefined) listed.linkTarget = entry.linkpath;
       entries.push(listed);
       entry.resume();
     },
   });
-  await pipeline(createReadStream(file), zlib.createZstdDecompress(), parser as unknown as Writable);
-  return entries;
+  const done = pipeline(decompress, parser as unknown as Writable).then(() => entries);
+  done.catch(() => undefined);
+  return { input: decompress, entries: done, abort: () => decompress.destroy() };
+}
+
+/** Every member of a local `.tar.zst` file. */
+export async function listTarFile(file: string, tools: Toolbox): Promise<ArchiveEntry[]> {
+  const listing = startTarListing(tools);
+  try {
+    await pipeline(createReadStream(file), listing.input);
+  } catch (error) {
+    listing.abort();
+    throw error;
+  }
+  return listing.entries;
 }
 
 /**
  * Extract a local `.tar.zst` into the empty directory `destDir`, after checking the whole
- * listing with {@link assertSafeEntries}. The directory's own mode and mtime come from the archive.
+ * listing (`listed`, or listed here) with {@link assertSafeEntries}. The directory's own mode and mtime come from the archive.
  */
-export async function extractTarFile(file: string, destDir: string, tools: Toolbox): Promise<number> {
-  const entries = await listTarFile(file, tools);
+export async function extractTarFile(
+  file: string,
+  destDir: string,
+  tools: Toolbox,
+  listed?: ArchiveEntry[],
+): Promise<number> {
+  const entries = listed ?? (await listTarFile(file, tools));
   assertSafeEntries(entries);
   if (tools.gnuTar) {
     // -p: modes exactly as stored, whatever the umask; --no-same-owner: root restores as itself.

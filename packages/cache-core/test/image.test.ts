@@ -86,11 +86,11 @@ describe('image entries', () => {
   });
 
   it('releaseMount leaves nothing mounted and removes its temporary directories, even when busy', async () => {
-    const h = await harness();
+    const h = await harness({}, undefined, { tiny: true });
     await h.store({ mode: 'image' });
     const loaded = await h.load({ mode: 'image' });
     const state = loaded.mount!;
-    const busy = spawn('sleep', ['30'], { cwd: path.join(h.modules, 'express'), stdio: 'ignore' });
+    const busy = spawn('sleep', ['30'], { cwd: path.join(h.modules, 'left-pad'), stdio: 'ignore' });
     try {
       await releaseMount(state, h.log);
     } finally {
@@ -107,7 +107,7 @@ describe('image entries', () => {
   it('an image store goes through a Mountpoint-like root as one sequential new file, built on local disk first', async () => {
     const root = `/harrier-virtual-cache-root-${randomBytes(4).toString('hex')}`;
     const fs = new MountpointLikeFs(root, await tempDir('backing'));
-    const h = await harness({}, root);
+    const h = await harness({}, root, { tiny: true });
 
     const stored = await h.store({ mode: 'image', fs });
     const loaded = await h.load({ mode: 'image', fs });

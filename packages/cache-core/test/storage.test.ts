@@ -83,7 +83,7 @@ describe('the storage rule (new files only, written front to back, never renamed
   });
 
   it('a data file without its manifest is never listed or restored', async () => {
-    const h = await harness();
+    const h = await harness({}, undefined, { tiny: true });
     const dir = path.join(h.cacheRoot, SCOPE);
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, `${Date.now()}-00000000.tar.zst`), 'half an upload');
@@ -116,7 +116,7 @@ describe('the storage rule (new files only, written front to back, never renamed
   });
 
   it('a cache root that is not a directory is unavailable, and loading from it is a miss with a warning', async () => {
-    const h = await harness();
+    const h = await harness({}, undefined, { tiny: true });
     const notADirectory = path.join(h.runnerTemp, 'not-a-directory');
     await mkdir(h.runnerTemp, { recursive: true });
     await writeFile(notADirectory, '');
@@ -129,8 +129,8 @@ describe('the storage rule (new files only, written front to back, never renamed
   });
 
   it('a full disk during a store is a warning and leaves no partial file behind', async () => {
-    const h = await harness();
-    const fullAfterBytes = 64 * 1024;
+    const h = await harness({}, undefined, { tiny: true });
+    const fullAfterBytes = 100;
     let written = 0;
     const fullDisk: StorageFs = {
       ...nodeStorageFs,

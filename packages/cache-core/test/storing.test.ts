@@ -12,12 +12,14 @@ import { plantEntry } from './helpers/plant';
 import { cleanupScratch, tempDir } from './helpers/project';
 
 const SCOPE = path.join('node-modules', 'octo-org', 'shop', 'main');
+/** Bookkeeping tests need a real install's package files, not 1,900 files of node_modules. */
+const TINY = { tiny: true };
 
 describe('storing', () => {
   after(cleanupScratch);
 
   it('does nothing when the newest entry of the branch already has this key', async () => {
-    const h = await harness();
+    const h = await harness({}, undefined, TINY);
     await h.store();
 
     const again = await h.store();
@@ -28,7 +30,7 @@ describe('storing', () => {
   });
 
   it('a changed package.json stores a new entry next to the old one', async () => {
-    const h = await harness();
+    const h = await harness({}, undefined, TINY);
     const keyFiles = [path.join(h.workspace, 'package.json'), path.join(h.workspace, 'package-lock.json')];
     const before = await computeKey(keyFiles);
     await h.store({ key: before });
@@ -46,7 +48,11 @@ describe('storing', () => {
   });
 
   it('a pull request stores under pull/<number>, never under its head branch', async () => {
-    const h = await harness({ branch: 'main', scopeDir: 'pull/7', scopeLabel: 'pull/7', prNumber: 7 });
+    const h = await harness(
+      { branch: 'main', scopeDir: 'pull/7', scopeLabel: 'pull/7', prNumber: 7 },
+      undefined,
+      TINY,
+    );
 
     await h.store();
 
@@ -55,7 +61,7 @@ describe('storing', () => {
   });
 
   it('two concurrent stores of the same branch both succeed and the newer one wins', async () => {
-    const h = await harness();
+    const h = await harness({}, undefined, TINY);
 
     const [first, second] = await Promise.all([
       h.store({ key: 'key-first', now: () => 1_000_000 }),
@@ -76,7 +82,7 @@ describe('storing', () => {
     const backing = await tempDir('backing');
     const root = `/harrier-virtual-cache-root-${randomBytes(4).toString('hex')}`;
     const fs = new MountpointLikeFs(root, backing);
-    const h = await harness({}, root);
+    const h = await harness({}, root, TINY);
     const first = await h.store({ fs, key: 'key-1', now: () => 1_000_000 });
     await h.store({ fs, key: 'key-2', now: () => 2_000_000 });
 
@@ -97,7 +103,7 @@ describe('storing', () => {
   });
 
   it('prunes each OS/arch stream separately, so a matrix job keeps the other platform', async () => {
-    const h = await harness();
+    const h = await harness({}, undefined, TINY);
     const arm = await plantEntry(h.cacheRoot, 'main', Buffer.from('arm'), {
       arch: 'ARM64',
       createdMs: 1_000,
@@ -111,7 +117,7 @@ describe('storing', () => {
   });
 
   it('removes data files abandoned by crashed writers, but not a concurrent upload in progress', async () => {
-    const h = await harness();
+    const h = await harness({}, undefined, TINY);
     const dir = path.join(h.cacheRoot, SCOPE);
     await mkdir(dir, { recursive: true });
     const now = Date.now();
@@ -128,14 +134,14 @@ describe('storing', () => {
   });
 
   it('refuses a keep below 1 and a path outside the workspace as input errors', async () => {
-    const h = await harness();
+    const h = await harness({}, undefined, TINY);
 
     await assert.rejects(h.store({ keep: 0 }), CacheInputError);
     await assert.rejects(h.store({ path: path.dirname(h.workspace) }), CacheInputError);
   });
 
   it('warns and stores nothing when path does not exist', async () => {
-    const h = await harness();
+    const h = await harness({}, undefined, TINY);
 
     const stored = await h.store({ path: path.join(h.workspace, 'missing') });
 

@@ -25,7 +25,7 @@ describe('tar entries', () => {
   after(cleanupScratch);
 
   it('a first load misses, then a store writes one complete tar entry describing itself', async () => {
-    const h = await harness();
+    const h = await harness({}, undefined, { tiny: true });
     const missed = await h.load();
     assert.equal(missed.hit, false);
     assert.equal(missed.restoredKey, '');
@@ -93,7 +93,7 @@ describe('tar entries', () => {
   });
 
   it('a restore replaces whatever was at path', async () => {
-    const h = await harness();
+    const h = await harness({}, undefined, { tiny: true });
     await h.store();
     await writeFile(path.join(h.modules, 'stale-file'), 'left over');
 

@@ -4,7 +4,7 @@ import type { RunContext } from '../../src/context';
 import { loadCache, type LoadRequest, type LoadResult } from '../../src/load';
 import { storeCache, type StoreRequest, type StoreResult } from '../../src/store';
 import { recordingLogger, testContext, type RecordingLogger } from './context';
-import { tempDir, workspaceWithModules } from './project';
+import { tempDir, workspaceWithModules, workspaceWithTinyModules } from './project';
 
 export const NODE_ABI = process.versions.modules;
 
@@ -22,8 +22,9 @@ export interface Harness {
 export async function harness(
   contextOverrides: Partial<RunContext> = {},
   cacheRoot?: string,
+  options: { tiny?: boolean } = {},
 ): Promise<Harness> {
-  const workspace = await workspaceWithModules();
+  const workspace = options.tiny ? await workspaceWithTinyModules() : await workspaceWithModules();
   const runnerTemp = await tempDir('runner-temp');
   const root = cacheRoot ?? (await tempDir('cache-root'));
   const context = testContext(workspace, runnerTemp, contextOverrides);
