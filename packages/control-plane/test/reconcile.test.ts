@@ -168,6 +168,31 @@ describe('reconcile', () => {
     assert.deepEqual(report.redriven, []);
   });
 
+  it('at org scope counts a spare runner of one repository for a queued job of another', async () => {
+    h = await newHarness(shared);
+    await scaleUp(h.deps, queuedEvent(1));
+    await onJobInProgress(
+      h.deps,
+      queuedEvent(1, { action: 'in_progress', runnerName: 'i-0abcabcabcabcabca' }),
+    );
+    await scaleUp(h.deps, queuedEvent(3, { repo: 'acme/api' }));
+    await onJobInProgress(
+      h.deps,
+      queuedEvent(3, { repo: 'acme/api', action: 'in_progress', runnerName: 'i-0abcabcabcabcabcb' }),
+    );
+    const queuedJob = { runId: 9002, name: 'test', workflowName: 'CI', labels: ['self-hosted'] };
+    h.github.queuedJobs.push(
+      { ...queuedJob, id: 2, repo: 'acme/api', createdAt: h.clock.now() - 5 * MINUTE },
+      { ...queuedJob, id: 4, repo: 'acme/api', createdAt: h.clock.now() - 5 * MINUTE },
+      { ...queuedJob, id: 5, repo: 'acme/api', createdAt: h.clock.now() - 5 * MINUTE },
+    );
+
+    const report = await reconcile(h.deps);
+
+    // Two spare runners (started for jobs 1 and 3) cover two of the three queued jobs.
+    assert.equal(report.redriven.length, 1);
+  });
+
   it('does not re-drive a queued job that has a runner on the way', async () => {
     h = await newHarness(shared);
     await scaleUp(h.deps, queuedEvent(1));

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { jitParameterName, TAG } from '../src/constants';
 import { reconcile } from '../src/domain/reconcile';
 import { scaleUp } from '../src/domain/scale-up';
@@ -132,6 +133,25 @@ describe('scale-up', () => {
     assert.deepEqual(retry, { kind: 'resumed', instanceId: claimed[0]!.instanceId });
     assert.equal((await h.deps.store.instancesIn('default', 'warm')).length, 1);
     assert.equal((await h.deps.store.getJob(7))?.dispatch, 'started');
+  });
+
+  it('claims another instance when the retry cannot start the one it had claimed, never reporting it as the runner', async () => {
+    h = await newHarness(shared, { env: { FLEET_SIZE: '1' } });
+    const [warmId] = await warmPool(h);
+    h.github.failNext.set('actions/generate-runner-jitconfig-for-org', [502]);
+    await assert.rejects(scaleUp(h.deps, queuedEvent(9)));
+    // Between the attempts the instance was stopped again, and its AZ ran out of capacity.
+    await h.run(20_000);
+    h.aws.faults.exhaustedZones.add(h.aws.instance(warmId!)!.availabilityZone);
+    await h.deps.ec2.send(new StopInstancesCommand({ InstanceIds: [warmId!] }));
+    await h.run(10_000);
+
+    const retry = await scaleUp(h.deps, queuedEvent(9));
+
+    assert.equal(retry.kind, 'cold');
+    assert.notEqual((retry as { instanceId: string }).instanceId, warmId);
+    assert.equal((await h.deps.store.getInstance(warmId!))?.state, 'warm');
+    assert.equal((await h.deps.store.getJob(9))?.instanceId, (retry as { instanceId: string }).instanceId);
   });
 
   it('replaces a runner registration left by an earlier attempt (409) instead of failing', async () => {

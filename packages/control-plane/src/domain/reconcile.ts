@@ -256,8 +256,9 @@ async function tidyRunnerRegistrations(
 
 /**
  * Jobs GitHub still shows queued with no runner on the way get sent round again. Counting, not
- * assuming: per repository, runners on the way (claimed, not yet busy) cover that many queued
- * jobs; only the rest are re-driven.
+ * assuming: a runner still `claimed` for a queued job covers it; one claimed for a job that is no
+ * longer queued (another runner took it, or it was cancelled) is spare and covers one more job —
+ * any polled repository's at org scope, only its own repository's when it registered there.
  */
 async function redriveQueuedJobs(deps: Deps, snapshot: Snapshot, report: ReconcileReport): Promise<void> {
   const now = deps.now();
@@ -275,30 +276,41 @@ async function redriveQueuedJobs(deps: Deps, snapshot: Snapshot, report: Reconci
     0,
     MAX_REPOS_POLLED_PER_RUN,
   );
-  const claimed = snapshot.get('claimed') ?? [];
 
+  const queued: (QueuedJob & { repo: string })[] = [];
+  const polled = new Set<string>();
   for (const repo of repos) {
     const remaining = deps.github.rateLimitRemaining;
     if (remaining !== undefined && remaining < MIN_RATE_LIMIT_REMAINING) {
       deps.telemetry.log.warn('rate limit low; re-drive paused', { remaining });
-      return;
+      break;
     }
     const { owner, name } = splitRepo(repo);
-    const queued = (await deps.github.listQueuedJobs(owner, name)).filter(
-      (job) =>
+    for (const job of await deps.github.listQueuedJobs(owner, name))
+      if (
         poolServes(deps.config.pool.labels, job.labels) &&
-        Date.parse(job.createdAt) <= now - REDRIVE_GRACE_MS,
-    );
-    const onTheWay = claimed.filter((instance) => instance.repo === repo);
-    const coveredJobIds = new Set(onTheWay.map((instance) => instance.claimedForJobId));
-    const uncovered = queued.filter((job) => !coveredJobIds.has(job.id));
-    // Runners claimed for jobs no longer queued are spare: each will take one of these.
-    const queuedIds = new Set(queued.map((job) => job.id));
-    const spare = onTheWay.filter((instance) => !queuedIds.has(instance.claimedForJobId ?? -1)).length;
-    for (const job of uncovered.slice(spare)) {
-      await redriveJob(deps, redriveSource(job, repo, records.get(job.id)));
-      report.redriven.push(job.id);
-    }
+        Date.parse(job.createdAt) <= now - REDRIVE_GRACE_MS
+      )
+        queued.push({ ...job, repo });
+    polled.add(repo);
+  }
+
+  const claimed = (snapshot.get('claimed') ?? []).filter((i) => i.repo !== undefined && polled.has(i.repo));
+  const queuedIds = new Set(queued.map((job) => job.id));
+  const coveredIds = new Set(claimed.map((instance) => instance.claimedForJobId));
+  const uncovered = queued.filter((job) => !coveredIds.has(job.id));
+  const orgWide = (instance: InstanceRecord) => deps.config.github.scope === 'org' && instance.reuse !== true;
+  // Repository-bound spares first, so org-wide ones are left for what only they can serve.
+  const spares = claimed
+    .filter((instance) => !queuedIds.has(instance.claimedForJobId ?? -1))
+    .sort((a, b) => Number(orgWide(a)) - Number(orgWide(b)));
+  for (const spare of spares) {
+    const index = uncovered.findIndex((job) => orgWide(spare) || job.repo === spare.repo);
+    if (index >= 0) uncovered.splice(index, 1);
+  }
+  for (const job of uncovered) {
+    await redriveJob(deps, redriveSource(job, job.repo, records.get(job.id)));
+    report.redriven.push(job.id);
   }
 }
 

@@ -65,9 +65,11 @@ export async function scaleUp(deps: Deps, event: JobEvent): Promise<ScaleUpOutco
       return decision.outcome;
     }
     if (decision.kind === 'resume') {
-      await startClaimed(deps, decision.instance, event);
-      await markStarted(deps, decision.job, decision.instance.instanceId);
-      return { kind: 'resumed', instanceId: decision.instance.instanceId };
+      if (await startClaimed(deps, decision.instance, event)) {
+        await markStarted(deps, decision.job, decision.instance.instanceId);
+        return { kind: 'resumed', instanceId: decision.instance.instanceId };
+      }
+      // EC2 could not start it after all (released to warm): claim another like a new job.
     }
     job = decision.job;
   }
