@@ -11,7 +11,7 @@ import {
   jitParameterName,
 } from './constants';
 import type { InstanceMetadata } from './imds';
-import { takeJitConfig } from './jit-parameter';
+import { JitConfigMissingError, takeJitConfig } from './jit-parameter';
 import { runnerEnvironment, type RunRunner } from './runner-process';
 import type { ConsumedStore } from './state';
 
@@ -106,7 +106,9 @@ export async function runAgent(deps: AgentDeps): Promise<AgentOutcome> {
     }
     // Recorded before reading, so a crash or reboot never makes the agent wait for this one again.
     await deps.consumed.write(generation);
-    const jitConfig = await takeJitConfig(deps.ssm, jitParameterName(stack, instanceId));
+    const jitConfig = await withRetries(deps, 'take-jit-config', () =>
+      takeJitConfig(deps.ssm, jitParameterName(stack, instanceId)),
+    );
     log('runner-starting', { instanceId, generation });
     const exitCode = await deps.runRunner({
       command: settings.runnerScript,
@@ -131,12 +133,36 @@ export async function runAgent(deps: AgentDeps): Promise<AgentOutcome> {
   }
 }
 
+/** Attempts for one SSM call before the agent gives up (throttling and network blips pass). */
+export const SSM_ATTEMPTS = 4;
+/** First back-off between SSM attempts, in milliseconds; doubled each time. */
+export const SSM_BACKOFF_MS = 500;
+
+/** Retries `call` on anything but a missing parameter, which no retry can fix. */
+async function withRetries<T>(deps: AgentDeps, what: string, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (error: unknown) {
+      if (error instanceof JitConfigMissingError || attempt >= SSM_ATTEMPTS) throw error;
+      deps.log(`${what}-retry`, { attempt, error: error instanceof Error ? error.name : String(error) });
+      await deps.sleep(SSM_BACKOFF_MS * 2 ** (attempt - 1));
+    }
+  }
+}
+
 /** Polls `harrier:jit` through IMDS until it holds a generation not consumed yet, or the time is up. */
 async function waitForNewGeneration(deps: AgentDeps, waitMs: number): Promise<string | undefined> {
   const deadline = deps.now() + waitMs;
   const consumed = await deps.consumed.read();
   for (;;) {
-    const generation = await deps.metadata.tag(TAG.jit);
+    let generation: string | undefined;
+    try {
+      generation = await deps.metadata.tag(TAG.jit);
+    } catch (error: unknown) {
+      // A failed IMDS read is retried at the next poll; only the deadline ends the wait.
+      deps.log('imds-read-failed', { error: error instanceof Error ? error.message : String(error) });
+    }
     if (generation !== undefined && generation !== '' && generation !== consumed) return generation;
     if (deps.now() >= deadline) return undefined;
     await deps.sleep(Math.min(deps.settings.pollIntervalMs, Math.max(0, deadline - deps.now())));

@@ -7,7 +7,13 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DEFAULT_AGENT_SETTINGS, MissingTagError, runAgent, type AgentDeps } from '../../src/agent/agent';
+import {
+  DEFAULT_AGENT_SETTINGS,
+  MissingTagError,
+  SSM_ATTEMPTS,
+  runAgent,
+  type AgentDeps,
+} from '../../src/agent/agent';
 import { createImdsClient } from '../../src/agent/imds';
 import { JitConfigMissingError } from '../../src/agent/jit-parameter';
 import type { RunnerLaunch } from '../../src/agent/runner-process';
@@ -250,5 +256,54 @@ describe('harrier agent', () => {
   it('refuses to run on an instance without the harrier:stack tag', async () => {
     imds.tags.delete('harrier:stack');
     await assert.rejects(runAgent(deps()), MissingTagError);
+  });
+
+  it('retries a throttled parameter read and still runs the job', async () => {
+    imds.tags.set('harrier:launch', 'cold');
+    imds.tags.set('harrier:jit', 'gen-1');
+    parameters.set(PARAMETER, JIT_CONFIG);
+    ssm
+      .on(GetParameterCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .callsFake((input: { Name: string }) => ({
+        Parameter: { Name: input.Name, Type: 'SecureString', Value: parameters.get(input.Name) },
+      }));
+    const outcome = await runAgent(deps());
+    assert.deepEqual(outcome, { kind: 'done', jobsRun: 1 });
+    assert.equal(ssm.commandCalls(GetParameterCommand).length, 2);
+    assert.equal(launches[0]!.env.ACTIONS_RUNNER_INPUT_JITCONFIG, JIT_CONFIG);
+  });
+
+  it('gives up after a bounded number of failed parameter reads', async () => {
+    imds.tags.set('harrier:launch', 'cold');
+    imds.tags.set('harrier:jit', 'gen-1');
+    ssm
+      .on(GetParameterCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    await assert.rejects(runAgent(deps()), { name: 'ThrottlingException' });
+    assert.equal(ssm.commandCalls(GetParameterCommand).length, SSM_ATTEMPTS);
+    assert.equal(launches.length, 0);
+  });
+
+  it('keeps waiting through a failed IMDS read', async () => {
+    imds.tags.set('harrier:launch', 'cold');
+    const d = deps();
+    const metadata = d.metadata;
+    let reads = 0;
+    d.metadata = {
+      ...metadata,
+      tag: (key) => {
+        if (key === 'harrier:jit' && ++reads === 1) return Promise.reject(new Error('connect ETIMEDOUT'));
+        return metadata.tag(key);
+      },
+    };
+    onSleep = (n) => {
+      if (n === 2) {
+        parameters.set(PARAMETER, JIT_CONFIG);
+        imds.tags.set('harrier:jit', 'gen-1');
+      }
+    };
+    const outcome = await runAgent(d);
+    assert.deepEqual(outcome, { kind: 'done', jobsRun: 1 });
   });
 });
