@@ -180,6 +180,32 @@ describe('cache-load and cache-store bundles, run as the runner runs them (small
         });
       });
 
+      if (mode === 'image') {
+        it('stores from the mounted overlay after an image restore and a dependency change', async () => {
+          const ws = sandbox.workspace({ installed: false });
+          const loaded = await load(ws);
+          try {
+            assertSucceeded(loaded);
+            assert.ok(isMounted(join(ws, 'node_modules')));
+            // What an install step changing dependencies does: files land in the writable layer.
+            writeFileSync(join(ws, 'node_modules', 'added-by-install.txt'), 'new\n');
+            changePackageJson(ws, 'overlay store');
+            const stored = await store(ws);
+            assertSucceeded(stored);
+            assert.equal(stored.outputs.stored, 'true');
+          } finally {
+            assertSucceeded(await post(ws, loaded));
+          }
+          const next = sandbox.workspace({ installed: false });
+          changePackageJson(next, 'overlay store');
+          await loadAndRelease(next, (run) => {
+            assertSucceeded(run);
+            assert.equal(run.outputs['cache-hit'], 'true');
+            assert.equal(readFileSync(join(next, 'node_modules', 'added-by-install.txt'), 'utf8'), 'new\n');
+          });
+        });
+      }
+
       it('restores a new branch from the default branch', async () => {
         const ws = sandbox.workspace({ installed: false });
         await loadAndRelease(
@@ -265,6 +291,32 @@ describe('cache-load and cache-store bundles, run as the runner runs them (small
         assertSucceeded(await post(optedIn, loaded));
         assert.equal(loaded.outputs['restored-branch'], 'race');
         assert.equal(loaded.outputs['cache-hit'], 'true');
+      });
+
+      it("skips corrupt entries with a warning and falls back to the default branch's", async () => {
+        // Same size, flipped bytes: only the checksum can tell.
+        const damaged = filesBySize(join(repoDir(), 'race')).filter(
+          (file) => statSync(file).size >= DATA_FILE_BYTES,
+        );
+        assert.ok(damaged.length > 0, 'race has entries to damage');
+        for (const file of damaged) {
+          const bytes = readFileSync(file);
+          for (let i = Math.floor(bytes.length / 2); i < bytes.length / 2 + 4096 && i < bytes.length; i++)
+            bytes[i]! ^= 0xff;
+          writeFileSync(file, bytes);
+        }
+        const ws = sandbox.workspace({ installed: false });
+        changePackageJson(ws, 'concurrent b');
+        await loadAndRelease(
+          ws,
+          (run) => {
+            assertSucceeded(run);
+            assert.ok(run.warnings.length > 0, `expected a warning:\n${run.stdout}`);
+            assert.equal(run.outputs['restored-branch'], 'main');
+            assert.equal(run.outputs['cache-hit'], 'false');
+          },
+          { branch: 'race' },
+        );
       });
 
       it('treats truncated entries as a warning, never a failed job', async () => {
