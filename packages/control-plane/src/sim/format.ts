@@ -33,6 +33,12 @@ export function formatReport(report: SimulationReport): string {
           'queued → runner p50 / p95 / max',
           `${seconds(report.waitSeconds.p50)} / ${seconds(report.waitSeconds.p95)} / ${seconds(report.waitSeconds.max)}`,
         ],
+        ...Object.entries(report.waitByPath)
+          .filter(([, w]) => w.jobs > 0)
+          .map(([kind, w]) => [
+            `  wait of jobs Harrier served ${kind}: p50 / p95`,
+            `${seconds(w.p50)} / ${seconds(w.p95)} (${w.jobs} jobs)`,
+          ]),
         ['instances left after drain (beyond the warm pool)', report.leftAfterDrain.instances],
         ['runner registrations left after drain', report.leftAfterDrain.runnerRegistrations],
         ['JIT parameters left after drain', report.leftAfterDrain.jitParameters],
@@ -63,6 +69,10 @@ export function formatReport(report: SimulationReport): string {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
     '',
+    ...report.doubleClaims.map(
+      (d) =>
+        `double claim: ${d.instanceId} for job ${d.first.jobId} (${d.first.kind}, ${d.first.atSeconds.toFixed(0)} s) and job ${d.second.jobId} (${d.second.kind}, ${d.second.atSeconds.toFixed(0)} s)`,
+    ),
     report.invariantsHeld ? 'INVARIANTS HELD' : `INVARIANTS BROKEN: ${report.breaches.join('; ')}`,
   ];
   return lines.join('\n');

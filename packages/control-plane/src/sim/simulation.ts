@@ -115,6 +115,13 @@ export interface SimulationReport {
   jobs: { total: number; served: number; failed: number; lost: number; doubleClaimed: number };
   paths: { warm: number; cold: number; reused: number; redriven: number };
   waitSeconds: { p50: number; p95: number; max: number };
+  /** Wait by the path Harrier took for the job (a runner is fungible: it may have served another). */
+  waitByPath: Record<string, { jobs: number; p50: number; p95: number }>;
+  doubleClaims: {
+    instanceId: string;
+    first: { jobId: number; kind: string; atSeconds: number };
+    second: { jobId: number; kind: string; atSeconds: number };
+  }[];
   leftAfterDrain: { instances: number; runnerRegistrations: number; jitParameters: number; warmPool: number };
   faultsInjected: Record<string, number>;
   deadLetters: number;
@@ -445,7 +452,24 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const waits = jobs
       .filter((j) => j.startedAt !== undefined)
       .map((j) => (j.startedAt! - j.createdAt) / 1000);
-    const doubleClaimed = countDoubleClaims(claims, jobs);
+    const doubleClaimList = doubleClaims(claims, jobs).map((d) => ({
+      instanceId: d.instanceId,
+      first: { jobId: d.first.jobId, kind: d.first.kind, atSeconds: (d.first.t - start) / 1000 },
+      second: { jobId: d.second.jobId, kind: d.second.kind, atSeconds: (d.second.t - start) / 1000 },
+    }));
+    const doubleClaimed = doubleClaimList.length;
+    // Wait by the path Harrier took for the job (the runner that took it may have been another's).
+    const pathOf = new Map(claims.map((c) => [c.jobId, c.kind]));
+    const waitsBy = (kind: string): number[] =>
+      jobs
+        .filter((j) => j.startedAt !== undefined && pathOf.get(j.id) === kind)
+        .map((j) => (j.startedAt! - j.createdAt) / 1000);
+    const waitByPath = Object.fromEntries(
+      ['warm', 'cold', 'reused', 'resumed'].map((kind) => {
+        const list = waitsBy(kind);
+        return [kind, { jobs: list.length, p50: percentile(list, 50), p95: percentile(list, 95) }];
+      }),
+    );
     const instances = aws.listInstances();
     const warmPool = (
       await Promise.all(
@@ -507,6 +531,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         redriven: count(METRIC.jobsRedriven),
       },
       waitSeconds: { p50: percentile(waits, 50), p95: percentile(waits, 95), max: percentile(waits, 100) },
+      waitByPath,
+      doubleClaims: doubleClaimList,
       leftAfterDrain: left,
       faultsInjected: injected,
       deadLetters: queue.deadLetters.length,
@@ -537,10 +563,18 @@ export function countDoubleClaims(
   claims: ClaimRecord[],
   jobs: { runnerName: string | null; startedAt: number | undefined }[],
 ): number {
+  return doubleClaims(claims, jobs).length;
+}
+
+/** The double claims themselves: instance, the two jobs and when, for investigation. */
+export function doubleClaims(
+  claims: ClaimRecord[],
+  jobs: { runnerName: string | null; startedAt: number | undefined }[],
+): { instanceId: string; first: ClaimRecord; second: ClaimRecord }[] {
+  const found: { instanceId: string; first: ClaimRecord; second: ClaimRecord }[] = [];
   const byInstance = new Map<string, ClaimRecord[]>();
   for (const claim of claims)
     byInstance.set(claim.instanceId, [...(byInstance.get(claim.instanceId) ?? []), claim]);
-  let doubles = 0;
   for (const [instanceId, list] of byInstance) {
     list.sort((a, b) => a.t - b.t);
     for (let i = 1; i < list.length; i++) {
@@ -554,10 +588,10 @@ export function countDoubleClaims(
           j.startedAt >= previous.t &&
           j.startedAt <= current.t,
       );
-      if (!ranBetween) doubles += 1;
+      if (!ranBetween) found.push({ instanceId, first: previous, second: current });
     }
   }
-  return doubles;
+  return found;
 }
 
 function describeArrival(arrival: ArrivalPattern): string {
