@@ -136,7 +136,6 @@ export class ControlPlane extends pulumi.ComponentResource {
       // Powertools: JSON logs at info, metrics under one namespace.
       POWERTOOLS_LOG_LEVEL: 'INFO',
       POWERTOOLS_METRICS_NAMESPACE: 'Harrier',
-      NODE_OPTIONS: '--enable-source-maps',
     };
 
     const functions = {} as Record<FunctionName, aws.lambda.Function>;
