@@ -29136,9 +29136,9 @@ async function replace_replaceDirectory(target, populate) {
  */
 
 
-async function works(command, args, expect) {
+async function works(command, args, expect, okCodes) {
     try {
-        const output = await runTool(command, args);
+        const output = await runTool(command, args, okCodes ? { okCodes } : {});
         return expect ? expect.test(output) : true;
     }
     catch {
@@ -29175,7 +29175,8 @@ async function detectToolbox() {
         works('tar', ['--version'], /GNU tar/),
         works('zstd', ['--version']),
         works('mksquashfs', ['-version']),
-        works('unsquashfs', ['-version']),
+        // unsquashfs 4.5 prints its version and exits 1.
+        works('unsquashfs', ['-version'], /unsquashfs version/, [0, 1]),
         detectPrivilege(),
     ]);
     const mountSupport = existsSync('/dev/loop-control') && kernelHas('squashfs') && kernelHas('overlay');
@@ -29262,7 +29263,8 @@ async function image_mountImage(imageFile, target, workDir, tools) {
         lowerDir,
         sudo: tools.privilege === 'sudo',
     };
-    await privilegedRun(tools, 'mount', ['-t', 'squashfs', '-o', 'loop,ro', imageFile, lowerDir]);
+    // nosuid,nodev: an entry is data, never a way to gain privileges on the runner.
+    await privilegedRun(tools, 'mount', ['-t', 'squashfs', '-o', 'loop,ro,nosuid,nodev', imageFile, lowerDir]);
     try {
         // The merged root takes the upper layer's attributes: give it the stored root's mode and times.
         const root = await lstat(lowerDir);
@@ -29277,7 +29279,7 @@ async function image_mountImage(imageFile, target, workDir, tools) {
             'overlay',
             'overlay',
             '-o',
-            `lowerdir=${lowerDir},upperdir=${upperDir},workdir=${overlayWork}`,
+            `nosuid,nodev,lowerdir=${lowerDir},upperdir=${upperDir},workdir=${overlayWork}`,
             target,
         ]);
     }
@@ -29526,13 +29528,29 @@ function parseGnuListingLine(line) {
         entry.linkTarget = decodeCQuoted(match[4]);
     return entry;
 }
-/** Every member of a local `.tar.zst` file. */
-async function listTarFile(file, tools) {
+const NPM_TAR_TYPES = {
+    File: 'file',
+    OldFile: 'file',
+    ContiguousFile: 'file',
+    Directory: 'directory',
+    SymbolicLink: 'symlink',
+    Link: 'hardlink',
+};
+/**
+ * A lister fed with the compressed bytes as they arrive, so the listing can run while the entry is
+ * still being copied from the cache root (the copy is I/O-bound, the listing CPU-bound).
+ */
+function tar_archive_startTarListing(tools) {
     if (tools.gnuTar) {
-        const args = ['--quoting-style=c', '--numeric-owner', '-tvf'];
-        const spawned = tools.zstd
-            ? spawnTool('tar', ['--zstd', ...args, file], { stdout: 'pipe', env: C_LOCALE_ENV })
-            : spawnTool('tar', [...args, '-'], { stdin: 'pipe', stdout: 'pipe', env: C_LOCALE_ENV });
+        const args = ['--quoting-style=c', '--numeric-owner', '-tvf', '-'];
+        const spawned = spawnTool('tar', tools.zstd ? ['--zstd', ...args] : args, {
+            stdin: 'pipe',
+            stdout: 'pipe',
+            env: C_LOCALE_ENV,
+        });
+        const stdin = spawned.child.stdin;
+        // A lister that stops early (corrupt input) closes its stdin: that surfaces through `entries`.
+        stdin.on('error', () => undefined);
         const entries = [];
         let pending = '';
         spawned.child.stdout.setEncoding('utf8');
@@ -29543,48 +29561,55 @@ async function listTarFile(file, tools) {
                 if (line !== '')
                     entries.push(parseGnuListingLine(line));
         });
-        const feeding = tools.zstd
-            ? Promise.resolve()
-            : pipeline(createReadStream(file), zlib.createZstdDecompress(), spawned.child.stdin);
-        await Promise.all([
-            spawned.done,
-            feeding.catch((error) => {
-                spawned.child.kill('SIGTERM');
-                throw error;
-            }),
-        ]);
-        if (pending !== '')
-            entries.push(parseGnuListingLine(pending));
-        return entries;
+        let input = stdin;
+        let decompressing = Promise.resolve();
+        if (!tools.zstd) {
+            const decompress = zlib.createZstdDecompress();
+            decompressing = pipeline(decompress, stdin);
+            input = decompress;
+        }
+        const done = Promise.all([spawned.done, decompressing]).then(() => {
+            if (pending !== '')
+                entries.push(parseGnuListingLine(pending));
+            return entries;
+        });
+        done.catch(() => undefined);
+        return { input, entries: done, abort: () => spawned.child.kill('SIGTERM') };
     }
     const entries = [];
-    const types = {
-        File: 'file',
-        OldFile: 'file',
-        ContiguousFile: 'file',
-        Directory: 'directory',
-        SymbolicLink: 'symlink',
-        Link: 'hardlink',
-    };
+    const decompress = zlib.createZstdDecompress();
     const parser = new tar.Parser({
         strict: true,
         onReadEntry: (entry) => {
-            const listed = { name: entry.path, type: types[entry.type] ?? 'other' };
+            const listed = { name: entry.path, type: NPM_TAR_TYPES[entry.type] ?? 'other' };
             if (entry.linkpath !== undefined)
                 listed.linkTarget = entry.linkpath;
             entries.push(listed);
             entry.resume();
         },
     });
-    await pipeline(createReadStream(file), zlib.createZstdDecompress(), parser);
-    return entries;
+    const done = pipeline(decompress, parser).then(() => entries);
+    done.catch(() => undefined);
+    return { input: decompress, entries: done, abort: () => decompress.destroy() };
+}
+/** Every member of a local `.tar.zst` file. */
+async function listTarFile(file, tools) {
+    const listing = tar_archive_startTarListing(tools);
+    try {
+        await pipeline(createReadStream(file), listing.input);
+    }
+    catch (error) {
+        listing.abort();
+        throw error;
+    }
+    return listing.entries;
 }
 /**
  * Extract a local `.tar.zst` into the empty directory `destDir`, after checking the whole
- * listing with {@link assertSafeEntries}. The directory's own mode and mtime come from the archive.
+ * listing (`listed`, or listed here) with {@link assertSafeEntries}. The directory's own mode and mtime come from the archive.
  */
-async function tar_archive_extractTarFile(file, destDir, tools) {
-    const entries = await listTarFile(file, tools);
+async function tar_archive_extractTarFile(file, destDir, tools, listed) {
+    const entries = listed ?? (await listTarFile(file, tools));
     assertSafeEntries(entries);
     if (tools.gnuTar) {
         // -p: modes exactly as stored, whatever the umask; --no-same-owner: root restores as itself.
@@ -29671,8 +29696,66 @@ async function transfer_copyWithDigest(source, sink, options) {
             callback(null, chunk);
         },
     });
-    await pipeline(source, meter, sink);
+    await pipeline(source, meter, options.alsoTo ? teeInto(sink, options.alsoTo) : sink);
     return { bytes, sha256: hash.digest('hex'), seconds: (now() - started) / 1000 };
+}
+/**
+ * A writable that forwards every chunk to `primary` and, while it keeps accepting, `secondary`,
+ * honouring back-pressure from both. Errors of `primary` fail the stream; a `secondary` that
+ * errors or closes early is simply dropped (its owner reports its own failure).
+ */
+function teeInto(primary, secondary) {
+    let secondaryOpen = true;
+    const dropSecondary = () => {
+        secondaryOpen = false;
+    };
+    secondary.on('error', dropSecondary);
+    secondary.on('close', dropSecondary);
+    /** Until `stream` drains; an error or early close rejects, unless `tolerant`. */
+    const drained = (stream, tolerant) => new Promise((resolve, reject) => {
+        const settle = (error) => {
+            stream.off('drain', onDrain);
+            stream.off('error', onError);
+            stream.off('close', onClose);
+            if (error && !tolerant)
+                reject(error);
+            else
+                resolve();
+        };
+        const onDrain = () => settle();
+        const onError = (error) => settle(error);
+        const onClose = () => settle(new Error('destination closed early'));
+        stream.on('drain', onDrain);
+        stream.on('error', onError);
+        stream.on('close', onClose);
+    });
+    return new Writable({
+        highWaterMark: 1024 * 1024,
+        write(chunk, _encoding, callback) {
+            const waits = [];
+            if (!primary.write(chunk))
+                waits.push(drained(primary, false));
+            if (secondaryOpen && !secondary.write(chunk))
+                waits.push(drained(secondary, true));
+            Promise.all(waits).then(() => callback(), (error) => callback(error));
+        },
+        final(callback) {
+            if (secondaryOpen)
+                secondary.end();
+            primary.once('error', callback);
+            primary.once('finish', () => callback());
+            primary.end();
+        },
+        destroy(error, callback) {
+            if (error) {
+                // Close both without re-emitting: the pipeline already reports `error`.
+                if (secondaryOpen)
+                    secondary.destroy();
+                primary.destroy();
+            }
+            callback(error);
+        },
+    });
 }
 
 ;// CONCATENATED MODULE: ../cache-core/src/load.ts
@@ -29767,11 +29850,12 @@ function describeLoadPlan(mode, tools, log) {
     say(`mode ${mode}: cannot mount images here (${why}); entries are extracted instead.`);
     return false;
 }
-async function downloadVerified(root, entry, localFile, log) {
+async function downloadVerified(root, entry, localFile, log, alsoTo) {
     const copied = await copyWithDigest(root.openRead(entry.dataPath), createWriteStream(localFile, { flags: 'wx' }), {
         label: `Copying cache entry ${entry.id}`,
         log,
         totalBytes: entry.sizeBytes,
+        ...(alsoTo ? { alsoTo } : {}),
     });
     if (copied.bytes !== entry.sizeBytes) {
         throw new CacheStorageError(`truncated: ${copied.bytes} of ${entry.sizeBytes} bytes`);
@@ -29782,26 +29866,40 @@ async function downloadVerified(root, entry, localFile, log) {
     log.debug(`Copied ${formatMb(copied.bytes)} in ${copied.seconds.toFixed(2)} s (${formatRate(copied.bytes, copied.seconds)})`);
     return copied.bytes;
 }
+/** Copy a tar entry to local disk, listing it on the way, then extract it into place. */
+async function restoreTar(root, entry, localFile, req, tools) {
+    // The listing runs while the copy is I/O-bound; it is only trusted once the checksum matched.
+    const listing = startTarListing(tools);
+    try {
+        await downloadVerified(root, entry, localFile, req.log, listing.input);
+    }
+    catch (error) {
+        listing.abort();
+        throw error;
+    }
+    const entries = await listing.entries;
+    await replaceDirectory(req.path, (staging) => extractTarFile(localFile, staging, tools, entries).then(() => undefined));
+}
 async function restoreEntry(root, entry, req, tools, mountImages) {
     await mkdir(req.context.tempDir, { recursive: true });
     const localDir = await mkdtemp(path.join(req.context.tempDir, 'harrier-cache-'));
     let mounted;
     try {
         const localFile = path.join(localDir, entry.dataFile);
-        await downloadVerified(root, entry, localFile, req.log);
         if (entry.format === 'tar') {
-            await replaceDirectory(req.path, (staging) => extractTarFile(localFile, staging, tools).then(() => undefined));
+            await restoreTar(root, entry, localFile, req, tools);
+            return undefined;
         }
-        else if (mountImages) {
-            mounted = await mountImage(localFile, req.path, localDir, tools);
-        }
-        else if (tools.unsquashfs) {
-            await replaceDirectory(req.path, (staging) => extractImage(localFile, staging));
-        }
-        else {
+        if (!mountImages && !tools.unsquashfs) {
             throw new CacheStorageError('an image entry can be neither mounted nor extracted here (no unsquashfs)');
         }
-        return mounted;
+        await downloadVerified(root, entry, localFile, req.log);
+        if (mountImages) {
+            mounted = await mountImage(localFile, req.path, localDir, tools);
+            return mounted;
+        }
+        await replaceDirectory(req.path, (staging) => extractImage(localFile, staging));
+        return undefined;
     }
     finally {
         if (mounted === undefined)
