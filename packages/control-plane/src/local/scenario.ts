@@ -192,9 +192,14 @@ export class ScriptedDay {
       timeline.add('drained', `no busy or idle machines; ${fleetSize} warm`);
       await this.samplePool();
 
-      const instances = stack.aws.listInstances();
-      const moving = instances.filter((i) => i.state !== 'terminated' && i.state !== 'stopped').length;
-      const stopped = instances.filter((i) => i.state === 'stopped').length;
+      // Left over = an instance still up that is not part of the pool (warm, or provisioning to refill it).
+      const records = await Promise.all(
+        stack.aws
+          .listInstances()
+          .filter((i) => i.state !== 'terminated')
+          .map(async (i) => (await stack.store.getInstance(i.instanceId))?.state),
+      );
+      const leftover = records.filter((state) => state !== 'warm' && state !== 'provisioning').length;
       return {
         jobs: this.jobs.map(({ job, label }) => this.result(job, label)),
         poolLevel: this.poolLevel,
@@ -207,7 +212,7 @@ export class ScriptedDay {
         },
         reuse: { firstInstance, secondInstance: secondInstance ?? null },
         leftover: {
-          instances: moving + Math.max(0, stopped - fleetSize),
+          instances: leftover,
           runners: stack.github.listRunners().length,
           parameters: stack.aws.parameterNames().length,
         },

@@ -166,6 +166,7 @@ export class GitHubStandIn {
   private readonly hooks = new Map<number, SimHook>();
   private readonly deliveryListeners = new Set<(delivery: WebhookDelivery) => void>();
   private readonly pendingSignatures = new Set<Promise<void>>();
+  private lastDelivery: Promise<void> = Promise.resolve();
   private nextId = { runner: 100, run: 9_000_000_000, job: 30_000_000_000, hook: 500_000_000, delivery: 0 };
   private rateWindow = { start: 0, used: 0 };
   private server: Server | undefined;
@@ -822,7 +823,10 @@ export class GitHubStandIn {
   private emitJob(job: SimJob, action: JobStatus): void {
     const body = JSON.stringify(workflowJobPayload({ ...job }, this.org, action));
     const id = uuidFrom(++this.nextId.delivery, this.random);
-    const pending = this.sign(body).then((signature) => {
+    // Signing is asynchronous (WebCrypto) and may finish out of order; chaining keeps deliveries in
+    // the order GitHub emitted them, so a seeded simulation draws its faults in the same order.
+    const signed = this.sign(body);
+    const pending = Promise.all([signed, this.lastDelivery]).then(([signature]) => {
       const delivery: WebhookDelivery = {
         id,
         event: 'workflow_job',
@@ -842,6 +846,7 @@ export class GitHubStandIn {
       };
       for (const listener of this.deliveryListeners) listener(delivery);
     });
+    this.lastDelivery = pending;
     this.pendingSignatures.add(pending);
     void pending.finally(() => this.pendingSignatures.delete(pending));
   }
