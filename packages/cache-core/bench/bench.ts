@@ -154,7 +154,10 @@ async function main(): Promise<void> {
       'GNU tar -I zstd restore',
       await timeCommand('tar', ['-I', 'zstd -T0', '-xf', gnuArchive, '-C', dirs.project]),
     );
-    samples.add('GNU tar -I zstd restore: npm install', await npm(['install', '--prefer-offline'], dirs.warmCache));
+    samples.add(
+      'GNU tar -I zstd restore: npm install',
+      await npm(['install', '--prefer-offline'], dirs.warmCache),
+    );
 
     for (const format of ['tar', 'image'] as const) {
       removeNodeModules();
@@ -220,7 +223,12 @@ function report(samples: Samples): void {
     m('bare mksquashfs -comp zstd -Xcompression-level 3'),
     1.5,
   );
-  within('store changed (tar) vs tar + zstd', m('store changed (tar)'), m('bare tar + zstd -T0 -3 (pipe)'), 1.5);
+  within(
+    'store changed (tar) vs tar + zstd',
+    m('store changed (tar)'),
+    m('bare tar + zstd -T0 -3 (pipe)'),
+    1.5,
+  );
   for (const format of ['image', 'tar']) {
     const seconds = m(`store unchanged (${format})`);
     targets.push([`store unchanged (${format}), seconds`, seconds, '≤ 0.5 s', seconds <= 0.5]);
