@@ -5,7 +5,10 @@ import { loadConfig } from './load-config';
 import { createHarrier, stackId } from './program';
 
 const { config, secrets } = loadConfig();
-const harrier = createHarrier(config, secrets, { stack: stackId(pulumi.getStack()) });
+const harrier = createHarrier(config, secrets, {
+  stack: stackId(pulumi.getStack()),
+  awsProfile: new pulumi.Config('aws').get('profile'),
+});
 
 export const webhookUrl = harrier.webhookUrl;
 export const bucketName = harrier.bucketName;

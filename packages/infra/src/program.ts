@@ -4,9 +4,10 @@
  */
 import * as path from 'node:path';
 import * as aws from '@pulumi/aws';
-import type * as pulumi from '@pulumi/pulumi';
+import * as pulumi from '@pulumi/pulumi';
 import { CacheBucket } from './components/cache-bucket';
 import { ControlPlane } from './components/control-plane';
+import { FleetTeardown } from './components/fleet-teardown';
 import { GitHubOrgWebhook } from './components/github-webhook';
 import { Network } from './components/network';
 import { RunnerFleet } from './components/runner-fleet';
@@ -26,6 +27,8 @@ export interface HarrierOptions {
   bundleDir?: string;
   /** @default <bundleDir>/agent/index.mjs */
   agentBundlePath?: string;
+  /** The `aws:profile` the deployment uses, so `pulumi destroy`'s fleet teardown uses it too. */
+  awsProfile?: string;
 }
 
 export interface HarrierOutputs {
@@ -41,6 +44,7 @@ export interface HarrierOutputs {
     secrets: Secrets;
     controlPlane: ControlPlane;
     webhook: GitHubOrgWebhook;
+    teardown: FleetTeardown;
   };
 }
 
@@ -114,45 +118,66 @@ export function createHarrier(
   });
   const defaultTemplate = fleet.launchTemplates.default!;
 
-  const controlPlane = new ControlPlane('harrier', {
-    stack,
-    partition,
-    region,
-    accountId,
-    bundleDir,
-    // Exactly the variables packages/control-plane/src/config.ts reads (ENV_VARS), plus the ARNs.
-    environment: {
-      POOL_NAME: 'default',
-      RUNNER_LABELS: config.labels.join(','),
-      FLEET_SIZE: String(config.fleetSize),
-      RUNNER_SCOPE: config.runnerScope,
-      GITHUB_OWNER: config.githubOrg,
-      RUNNER_GROUP_ID: String(config.runnerGroupId),
-      REUSE_WINDOW_MINUTES: String(config.reuseWindowMinutes),
-      MAX_WARM_AGE_HOURS: String(config.maxWarmAgeDays * 24),
-      CLAIM_TIMEOUT_MINUTES: String(config.claimTimeoutMinutes),
-      MAX_LIFETIME_MINUTES: String(config.maxLifetimeMinutes),
-      MIN_RUNNER_VERSION: config.runnerVersion,
-      WEBHOOK_IP_ALLOWLIST: String(config.webhookIpAllowList),
-      GITHUB_API_URL: config.githubApiUrl,
-      MAX_RUNNERS: String(config.maxRunners),
+  // What the control plane launches at run time is not a Pulumi resource. Pulumi deletes dependents
+  // before their dependencies, so: the teardown depends on the network, the templates and the bucket
+  // (it terminates the instances before those go), and every control-plane resource depends on the
+  // teardown (the Lambdas, their schedule and triggers are gone before it runs, so nothing launches a
+  // replacement mid-destroy).
+  const teardown = new FleetTeardown(
+    'harrier-fleet-teardown',
+    { stack, region, profile: options.awsProfile },
+    { dependsOn: [network, fleet, cache] },
+  );
+
+  const controlPlane = new ControlPlane(
+    'harrier',
+    {
+      stack,
+      partition,
+      region,
+      accountId,
+      bundleDir,
+      // Exactly the variables packages/control-plane/src/config.ts reads (ENV_VARS), plus the ARNs.
+      environment: {
+        POOL_NAME: 'default',
+        RUNNER_LABELS: config.labels.join(','),
+        FLEET_SIZE: String(config.fleetSize),
+        RUNNER_SCOPE: config.runnerScope,
+        GITHUB_OWNER: config.githubOrg,
+        RUNNER_GROUP_ID: String(config.runnerGroupId),
+        REUSE_WINDOW_MINUTES: String(config.reuseWindowMinutes),
+        MAX_WARM_AGE_HOURS: String(config.maxWarmAgeDays * 24),
+        CLAIM_TIMEOUT_MINUTES: String(config.claimTimeoutMinutes),
+        MAX_LIFETIME_MINUTES: String(config.maxLifetimeMinutes),
+        MIN_RUNNER_VERSION: config.runnerVersion,
+        WEBHOOK_IP_ALLOWLIST: String(config.webhookIpAllowList),
+        GITHUB_API_URL: config.githubApiUrl,
+        MAX_RUNNERS: String(config.maxRunners),
+      },
+      githubCredentialSecretArn: secretStore.githubCredential.arn,
+      webhookSecretArn: secretStore.webhookSecret.arn,
+      runnerRoleArn: fleet.role.arn,
+      launchTemplateId: defaultTemplate.id,
+      launchTemplateVersion: '$Default',
+      securityGroupId: network.runnerSecurityGroup.id,
+      vpcId: network.vpc.id,
+      subnetIds: network.subnets.map((s) => s.id),
+      bucketName: cache.bucket.bucket,
+      logRetentionDays: config.logRetentionDays,
+      refillTriggers: {
+        launchTemplateVersion: defaultTemplate.latestVersion.apply(String),
+        fleetSize: String(config.fleetSize),
+      },
+      tags,
     },
-    githubCredentialSecretArn: secretStore.githubCredential.arn,
-    webhookSecretArn: secretStore.webhookSecret.arn,
-    runnerRoleArn: fleet.role.arn,
-    launchTemplateId: defaultTemplate.id,
-    launchTemplateVersion: '$Default',
-    securityGroupId: network.runnerSecurityGroup.id,
-    vpcId: network.vpc.id,
-    subnetIds: network.subnets.map((s) => s.id),
-    bucketName: cache.bucket.bucket,
-    logRetentionDays: config.logRetentionDays,
-    refillTriggers: {
-      launchTemplateVersion: defaultTemplate.latestVersion.apply(String),
-      fleetSize: String(config.fleetSize),
+    {
+      dependsOn: [teardown],
+      // Also on each child directly: the engine orders deletes by recorded dependencies.
+      transformations: [
+        ({ props, opts }) => ({ props, opts: pulumi.mergeOptions(opts, { dependsOn: [teardown] }) }),
+      ],
     },
-    tags,
-  });
+  );
 
   const webhook = new GitHubOrgWebhook('harrier-org-webhook', {
     org: config.githubOrg,
@@ -172,6 +197,6 @@ export function createHarrier(
       ['default', config.labels],
       ...config.pools.map((pool) => [pool.name, pool.labels] as const),
     ]),
-    components: { network, cache, fleet, secrets: secretStore, controlPlane, webhook },
+    components: { network, cache, fleet, secrets: secretStore, controlPlane, webhook, teardown },
   };
 }

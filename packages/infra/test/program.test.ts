@@ -15,6 +15,7 @@ import {
   settle,
   valueOf,
   type MockEnvironment,
+  type Registration,
 } from './support/pulumi-mocks';
 
 /** Resource types whose AWS API accepts tags: each must carry harrier:stack. */
@@ -53,6 +54,12 @@ function makeBundleDir(): string {
   }
   return dir;
 }
+
+const registration = (env: MockEnvironment, type: string): Registration => {
+  const found = env.registrations.filter((r) => r.type === type);
+  assert.equal(found.length, 1, type);
+  return found[0]!;
+};
 
 const parsePolicy = (resource: { inputs: Record<string, any> }): PolicyDocument =>
   JSON.parse(resource.inputs.policy as string) as PolicyDocument;
@@ -436,6 +443,71 @@ for (const scenario of scenarios) {
       assert.deepEqual(hook.inputs.events, ['workflow_job']);
       assert.equal(hook.inputs.org, 'acme');
       assert.equal(hook.inputs.url, `https://abc123.execute-api.${scenario.region}.amazonaws.com/webhook`);
+    });
+
+    it('records the stack, the region and the JIT prefix in the fleet teardown', () => {
+      const teardown = env.one('pulumi-nodejs:dynamic/harrier:FleetTeardown');
+      assert.equal(teardown.inputs.stack, stack);
+      assert.equal(teardown.inputs.region, scenario.region);
+      assert.equal(teardown.inputs.jitPrefix, `/harrier/${stack}/jit/`);
+      assert.ok(teardown.inputs.maxWaitSeconds <= 600, 'a bounded wait');
+    });
+
+    it('deletes the fleet teardown before the network, the launch templates and the bucket', () => {
+      const teardown = registration(env, 'pulumi-nodejs:dynamic/harrier:FleetTeardown');
+      const mustOutlive = [
+        'aws:ec2/vpc:Vpc',
+        'aws:ec2/subnet:Subnet',
+        'aws:ec2/securityGroup:SecurityGroup',
+        'aws:ec2/internetGateway:InternetGateway',
+        'aws:ec2/launchTemplate:LaunchTemplate',
+        'aws:iam/instanceProfile:InstanceProfile',
+        'aws:s3/bucket:Bucket',
+      ];
+      for (const type of mustOutlive) {
+        const resources = env.registrations.filter((r) => r.type === type);
+        assert.ok(resources.length > 0, type);
+        for (const resource of resources)
+          assert.ok(teardown.dependencies.includes(resource.urn), `teardown depends on ${resource.name}`);
+      }
+      assert.equal(
+        env.registrations.filter((r) => r.type === 'aws:ec2/launchTemplate:LaunchTemplate').length,
+        2,
+      );
+    });
+
+    it('deletes every Lambda, the reconcile schedule and every trigger before the teardown runs', () => {
+      const teardown = registration(env, 'pulumi-nodejs:dynamic/harrier:FleetTeardown');
+      const controlPlane = registration(env, 'harrier:control:ControlPlane');
+      const children = env.registrations.filter((r) => r.parent === controlPlane.urn);
+      const types = new Set(children.map((r) => r.type));
+      for (const type of [
+        'aws:lambda/function:Function',
+        'aws:cloudwatch/eventRule:EventRule',
+        'aws:cloudwatch/eventTarget:EventTarget',
+        'aws:lambda/eventSourceMapping:EventSourceMapping',
+        'aws:lambda/invocation:Invocation',
+        'aws:apigatewayv2/api:Api',
+      ])
+        assert.ok(types.has(type), type);
+      for (const child of [controlPlane, ...children])
+        assert.ok(child.dependencies.includes(teardown.urn), `${child.name} depends on the teardown`);
+      const schedule = children.find((r) => r.name === 'harrier-reconcile' && r.type.includes('eventRule'));
+      assert.ok(schedule?.dependencies.includes(teardown.urn));
+    });
+
+    it('keeps the teardown independent of the control plane (no cycle, no extra role)', () => {
+      const teardown = registration(env, 'pulumi-nodejs:dynamic/harrier:FleetTeardown');
+      const controlPlaneUrns = new Set(
+        env.registrations.filter((r) => r.urn.includes('harrier:control:ControlPlane')).map((r) => r.urn),
+      );
+      assert.deepEqual(
+        teardown.dependencies.filter((urn) => controlPlaneUrns.has(urn)),
+        [],
+      );
+      const teardownInputs = JSON.stringify(env.one('pulumi-nodejs:dynamic/harrier:FleetTeardown').inputs);
+      assert.doesNotMatch(teardownInputs, /arn:aws:iam|ghp_|secret/i);
+      assert.equal(env.ofType('aws:iam/role:Role').filter((r) => r.name.includes('teardown')).length, 0);
     });
 
     it('outputs the runs-on labels of every pool', () => {

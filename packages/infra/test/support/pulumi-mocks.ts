@@ -11,6 +11,15 @@ export interface RecordedResource {
   inputs: Record<string, any>;
 }
 
+/** What the engine would record for a registration: its URN, parent and explicit dependencies. */
+export interface Registration {
+  type: string;
+  name: string;
+  urn: string;
+  parent: string;
+  dependencies: string[];
+}
+
 export interface MockEnvironment {
   region: string;
   accountId: string;
@@ -18,6 +27,8 @@ export interface MockEnvironment {
   /** Everything the mocks refused; settle() fails the test with them instead of hanging. */
   errors: Error[];
   calls: { token: string; inputs: any }[];
+  /** Every registration as the resource monitor saw it (the engine orders deletes by these). */
+  registrations: Registration[];
   ofType(type: string): RecordedResource[];
   one(type: string, name?: string): RecordedResource;
 }
@@ -88,6 +99,7 @@ const OUTPUTS: Record<
   'aws:lambda/invocation:Invocation': () => ({ result: '{}' }),
   'aws:cloudwatch/dashboard:Dashboard': () => ({}),
   'pulumi-nodejs:dynamic/harrier:OrgWebhook': () => ({ hookId: 4242 }),
+  'pulumi-nodejs:dynamic/harrier:FleetTeardown': () => ({}),
 };
 
 /** The value the mocked RandomPassword generates for the webhook secret. */
@@ -100,6 +112,7 @@ export async function installMocks(options: { region: string; stack: string }): 
     resources: [],
     errors: [],
     calls: [],
+    registrations: [],
     ofType: (type) => env.resources.filter((r) => r.type === type),
     one: (type, name) => {
       const found = env.resources.filter((r) => r.type === type && (name === undefined || r.name === name));
@@ -162,7 +175,36 @@ export async function installMocks(options: { region: string; stack: string }): 
     options.stack,
     false,
   );
+  recordRegistrations(env);
   return env;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getDependenciesList(): string[];
+}
+type RegisterCallback = (error: unknown, response?: { getUrn(): string }) => void;
+
+/** Wraps the mock monitor's registerResource to keep what setMocks' newResource does not show. */
+function recordRegistrations(env: MockEnvironment): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(request: RegisterRequest, callback: RegisterCallback): void;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) =>
+    register(request, (error, response) => {
+      if (response !== undefined)
+        env.registrations.push({
+          type: request.getType(),
+          name: request.getName(),
+          urn: response.getUrn(),
+          parent: request.getParent(),
+          dependencies: request.getDependenciesList(),
+        });
+      callback(error, response);
+    });
 }
 
 /** Waits until the program has stopped registering resources (outputs resolve asynchronously). */
