@@ -17,6 +17,7 @@ import { type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import * as tar from 'tar';
+import { isErrnoCode } from './errors';
 import { spawnTool, type Spawned } from './exec';
 import { assertSafeEntries, type ArchiveEntry, type ArchiveEntryType } from './safety';
 import type { Toolbox } from './tools';
@@ -28,6 +29,15 @@ const C_LOCALE_ENV = { ...process.env, LC_ALL: 'C' };
 
 function zstdCompressStream(): zlib.ZstdCompress {
   return zlib.createZstdCompress({ params: { [zlib.constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL } });
+}
+
+/**
+ * tar may exit as soon as it has read the end-of-archive blocks, before the feeder has written
+ * the trailing padding: the feeder then sees EPIPE. tar's own exit status decides success.
+ */
+function ignoreEarlyExit(error: unknown): void {
+  if (isErrnoCode(error, 'EPIPE') || isErrnoCode(error, 'ERR_STREAM_PREMATURE_CLOSE')) return;
+  throw error;
 }
 
 export interface TarSource {
@@ -147,7 +157,9 @@ export interface TarListing {
  */
 export function startTarListing(tools: Toolbox): TarListing {
   if (tools.gnuTar) {
-    const args = ['--quoting-style=c', '--numeric-owner', '-tvf', '-'];
+    // --absolute-names: list member and link names raw (GNU tar would otherwise strip a leading
+    // `/` or `../` in the listing), so the check sees exactly what the archive says.
+    const args = ['--absolute-names', '--quoting-style=c', '--numeric-owner', '-tvf', '-'];
     const spawned = spawnTool('tar', tools.zstd ? ['--zstd', ...args] : args, {
       stdin: 'pipe',
       stdout: 'pipe',
@@ -168,7 +180,7 @@ export function startTarListing(tools: Toolbox): TarListing {
     let decompressing: Promise<void> = Promise.resolve();
     if (!tools.zstd) {
       const decompress = zlib.createZstdDecompress();
-      decompressing = pipeline(decompress, stdin);
+      decompressing = pipeline(decompress, stdin).catch(ignoreEarlyExit);
       input = decompress;
     }
     const done = Promise.all([spawned.done, decompressing]).then(() => {
@@ -227,12 +239,12 @@ export async function extractTarFile(
       const spawned = spawnTool('tar', [...args, '-'], { stdin: 'pipe', env: C_LOCALE_ENV });
       await Promise.all([
         spawned.done,
-        pipeline(createReadStream(file), zlib.createZstdDecompress(), spawned.child.stdin!).catch(
-          (error: unknown) => {
+        pipeline(createReadStream(file), zlib.createZstdDecompress(), spawned.child.stdin!)
+          .catch(ignoreEarlyExit)
+          .catch((error: unknown) => {
             spawned.child.kill('SIGTERM');
             throw error;
-          },
-        ),
+          }),
       ]);
     }
     return entries.length;

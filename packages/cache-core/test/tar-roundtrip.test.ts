@@ -74,7 +74,7 @@ describe('tar entries', () => {
 
     const loaded = await h.load();
 
-    assert.equal(loaded.hit, true);
+    assert.equal(loaded.hit, true, h.log.warnings().join('\n'));
     assert.equal(loaded.restoredKey, 'key-a');
     assert.equal(loaded.restoredBranch, 'main');
     assert.deepEqual(treeDifferences(before, await snapshotTree(h.modules, { includeRoot: true })), []);
@@ -116,12 +116,13 @@ describe('tar entries', () => {
       const tools: Toolbox = { ...(await detectToolbox()), ...variant.tools };
       await addEdgeCases(h.modules);
       const before = await snapshotTree(h.modules, { includeRoot: true });
-      await h.store({ tools });
+      const stored = await h.store({ tools });
+      assert.equal(stored.stored, true, h.log.warnings().join('\n'));
       await rm(h.modules, { recursive: true });
 
       const loaded = await h.load({ tools });
 
-      assert.equal(loaded.hit, true);
+      assert.equal(loaded.hit, true, h.log.warnings().join('\n'));
       assert.deepEqual(treeDifferences(before, await snapshotTree(h.modules, { includeRoot: true })), []);
     });
   }
