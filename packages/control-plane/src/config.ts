@@ -3,7 +3,7 @@
  * deployment with three mistakes gets one error naming all three, not three deploys.
  * Infra sets the same variables on all four functions; secrets arrive as ARNs, never values.
  */
-import { SELF_HOSTED_LABEL } from './constants';
+import { SELF_HOSTED_LABEL, type AwsAccount } from './constants';
 
 export type RunnerScope = 'org' | 'repo';
 
@@ -47,6 +47,11 @@ export interface TimingConfig {
 
 export interface Config {
   stackId: string;
+  /**
+   * Partition, region and account of the stack, read from `GITHUB_CREDENTIAL_SECRET_ARN` (infra
+   * creates that secret in the stack's own account and region), so instance ARNs need no API call.
+   */
+  aws: AwsAccount;
   tableName: string;
   /** FIFO queue carrying every accepted workflow_job event (grouped by job id). */
   jobQueueUrl: string;
@@ -79,7 +84,7 @@ export const ENV_VARS = {
   MAX_WARM_AGE_HOURS: 'optional; integer >= 1; default 168',
   MIN_RUNNER_VERSION: "optional; x.y.z; default '2.327.1'",
   GITHUB_CREDENTIAL_SECRET_ARN:
-    'required; Secrets Manager ARN of {"token":…} (PAT) or {"appId":…,"privateKey":…,"installationId"?:…} (App)',
+    'required; Secrets Manager ARN (in the stack\'s account and region) of {"token":…} (PAT) or {"appId":…,"privateKey":…,"installationId"?:…} (App)',
   WEBHOOK_SECRET_ARN: 'required; Secrets Manager ARN of the webhook secret (plain string)',
   WEBHOOK_IP_ALLOWLIST: "optional; 'true' or 'false'; default 'true'",
   GITHUB_API_URL: "optional; default 'https://api.github.com'",
@@ -157,11 +162,19 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   if (allowListRaw !== 'true' && allowListRaw !== 'false')
     problems.push(`WEBHOOK_IP_ALLOWLIST must be 'true' or 'false', got '${allowListRaw}'`);
 
+  const credentialSecretArn = required('GITHUB_CREDENTIAL_SECRET_ARN');
+  const aws = parseSecretArn(credentialSecretArn);
+  if (credentialSecretArn !== '' && aws === undefined)
+    problems.push(
+      `GITHUB_CREDENTIAL_SECRET_ARN must be a Secrets Manager ARN (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>), got '${credentialSecretArn}'`,
+    );
+
   const apiUrl = (read('GITHUB_API_URL') ?? 'https://api.github.com').replace(/\/+$/, '');
   if (!URL.canParse(apiUrl)) problems.push(`GITHUB_API_URL is not a URL: '${apiUrl}'`);
 
   const config: Config = {
     stackId,
+    aws: aws ?? { partition: '', region: '', accountId: '' },
     tableName,
     jobQueueUrl,
     pool: {
@@ -177,7 +190,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       owner: required('GITHUB_OWNER'),
       scope: scopeRaw === 'repo' ? 'repo' : 'org',
       runnerGroupId: integer('RUNNER_GROUP_ID', 1, 1),
-      credentialSecretArn: required('GITHUB_CREDENTIAL_SECRET_ARN'),
+      credentialSecretArn,
       webhookSecretArn: required('WEBHOOK_SECRET_ARN'),
     },
     timing: {
@@ -191,4 +204,12 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** Partition, region and account of a Secrets Manager secret ARN; undefined when it is not one. */
+function parseSecretArn(arn: string): AwsAccount | undefined {
+  const match = /^arn:(aws[a-z-]*):secretsmanager:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):secret:.+$/.exec(arn);
+  if (match === null) return undefined;
+  const [, partition = '', region = '', accountId = ''] = match;
+  return { partition, region, accountId };
 }

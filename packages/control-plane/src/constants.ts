@@ -32,6 +32,24 @@ export function jitParameterName(stackId: string, instanceId: string): string {
   return `/harrier/${stackId}/jit/${instanceId}`;
 }
 
+/**
+ * Tag on a JIT parameter naming the one instance that may read it: infra's runner policy allows
+ * GetParameter/DeleteParameter only when it equals `${ec2:SourceInstanceARN}` of the caller.
+ */
+export const JIT_PARAMETER_OWNER_TAG = 'harrier:instance-arn';
+
+/** Where the stack runs; every ARN Harrier builds (the instance ARN above) comes from it. */
+export interface AwsAccount {
+  partition: string;
+  region: string;
+  accountId: string;
+}
+
+/** `arn:<partition>:ec2:<region>:<account>:instance/<id>`, as IAM reports `ec2:SourceInstanceARN`. */
+export function instanceArn(account: AwsAccount, instanceId: string): string {
+  return `arn:${account.partition}:ec2:${account.region}:${account.accountId}:instance/${instanceId}`;
+}
+
 /** GitHub refuses webhook deliveries larger than 25 MB, but workflow_job payloads are a few KB. */
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 

@@ -38,6 +38,22 @@ describe('config', () => {
     ]);
   });
 
+  it('takes the partition, region and account for instance ARNs from the credential secret ARN', () => {
+    const config = parseConfig({
+      ...valid,
+      GITHUB_CREDENTIAL_SECRET_ARN:
+        'arn:aws-cn:secretsmanager:cn-north-1:210987654321:secret:harrier/gh-AbCdEf',
+    });
+    assert.deepEqual(config.aws, { partition: 'aws-cn', region: 'cn-north-1', accountId: '210987654321' });
+  });
+
+  it('refuses a credential secret that is not a Secrets Manager ARN', () => {
+    assert.throws(
+      () => parseConfig({ ...valid, GITHUB_CREDENTIAL_SECRET_ARN: 'harrier/github' }),
+      /GITHUB_CREDENTIAL_SECRET_ARN must be a Secrets Manager ARN/,
+    );
+  });
+
   it('reports every problem in one error', () => {
     const env: Record<string, string> = {
       ...valid,

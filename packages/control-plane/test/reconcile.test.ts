@@ -220,7 +220,7 @@ describe('planTerminations', () => {
     LAUNCH_TEMPLATE_ID: 'lt-1',
     SUBNET_IDS: 'subnet-a,subnet-b',
     GITHUB_OWNER: 'acme',
-    GITHUB_CREDENTIAL_SECRET_ARN: 'arn:cred',
+    GITHUB_CREDENTIAL_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:gh',
     WEBHOOK_SECRET_ARN: 'arn:hook',
     REUSE_WINDOW_MINUTES: '10',
     MAX_WARM_AGE_HOURS: '24',

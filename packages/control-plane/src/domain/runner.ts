@@ -5,6 +5,7 @@
  */
 import { markJitReady } from '../aws/ec2';
 import { putJitConfig } from '../aws/ssm';
+import { instanceArn } from '../constants';
 import { httpStatus } from '../errors';
 import type { RunnerTarget } from '../github/client';
 import type { InstanceRecord } from '../state/records';
@@ -46,13 +47,27 @@ export async function registerRunner(
   }
 }
 
-/** Writes the config, then the tag: the agent may only see the tag once the parameter exists. */
+/**
+ * Writes the config (tagged with the instance's ARN, which is what lets that instance read it),
+ * then the `harrier:jit` tag: the agent may only see the tag once the parameter exists and is its own.
+ */
 export async function deliverJitConfig(
   deps: Deps,
   instance: InstanceRecord,
   encodedJitConfig: string,
 ): Promise<string> {
-  await putJitConfig(deps.ssm, deps.config.stackId, instance.instanceId, encodedJitConfig);
+  const owner = instanceArn(deps.config.aws, instance.instanceId);
+  const written = await putJitConfig(
+    deps.ssm,
+    deps.config.stackId,
+    instance.instanceId,
+    encodedJitConfig,
+    owner,
+  );
+  if (written === 'replaced')
+    deps.telemetry.log.warn('replaced a JIT parameter left by an earlier attempt', {
+      instanceId: instance.instanceId,
+    });
   const generation = deps.newGeneration();
   await markJitReady(deps.ec2, instance.instanceId, generation);
   return generation;
