@@ -8,7 +8,7 @@
  * mounting (a loop device reading through Mountpoint would wait on S3 for every block, and a
  * concurrent prune would turn into I/O errors mid-build).
  */
-import { chmod, lstat, mkdir, rm, utimes } from 'node:fs/promises';
+import { chmod, lstat, mkdir, rename, rm, rmdir, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from './errors';
 import { runTool } from './exec';
@@ -93,14 +93,16 @@ export async function mountImage(
   };
   // nosuid,nodev: an entry is data, never a way to gain privileges on the runner.
   await privilegedRun(tools, 'mount', ['-t', 'squashfs', '-o', 'loop,ro,nosuid,nodev', imageFile, lowerDir]);
+  let aside: string | undefined;
+  let created = false;
   try {
     // The merged root takes the upper layer's attributes: give it the stored root's mode and times.
     const root = await lstat(lowerDir);
     await chmod(upperDir, root.mode & 0o7777);
     await utimes(upperDir, root.atime, root.mtime);
-    const aside = await moveAside(target);
-    if (aside) await rm(aside, { recursive: true, force: true });
+    aside = await moveAside(target);
     await mkdir(target, { recursive: true });
+    created = true;
     await privilegedRun(tools, 'mount', [
       '-t',
       'overlay',
@@ -110,9 +112,13 @@ export async function mountImage(
       target,
     ]);
   } catch (error) {
+    // Leave `target` as it was: the previous directory goes back, the image is unmounted.
+    if (created) await rmdir(target).catch(() => undefined);
+    if (aside) await rename(aside, target).catch(() => undefined);
     await privilegedRun(tools, 'umount', [lowerDir]).catch(() => undefined);
     throw error;
   }
+  if (aside) await rm(aside, { recursive: true, force: true });
   return state;
 }
 
