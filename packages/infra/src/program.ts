@@ -125,7 +125,16 @@ export function createHarrier(
   // replacement mid-destroy).
   const teardown = new FleetTeardown(
     'harrier-fleet-teardown',
-    { stack, region, profile: options.awsProfile },
+    {
+      stack,
+      region,
+      profile: options.awsProfile,
+      // Runner names are instance ids; org-scope registrations of the terminated ones are removed.
+      github:
+        config.runnerScope === 'org' && secrets.githubToken !== undefined
+          ? { org: config.githubOrg, token: secrets.githubToken, apiUrl: config.githubApiUrl }
+          : undefined,
+    },
     { dependsOn: [network, fleet, cache] },
   );
 

@@ -21,10 +21,13 @@ import {
 } from '@aws-sdk/client-ssm';
 import * as pulumi from '@pulumi/pulumi';
 import { mockClient } from 'aws-sdk-client-mock';
+import type * as GitHubStandInModule from '@harrier/control-plane/src/standins/github';
+import { loadOctokit } from '../src/components/github-webhook';
 import {
   FleetTeardownTimeoutError,
   fleetTeardownProvider,
   isThrottle,
+  orgRunnerDeregistration,
   teardownFleet,
   type FleetTeardownInputs,
   type TeardownDeps,
@@ -366,6 +369,24 @@ describe('fleet teardown (pulumi destroy)', () => {
     }
   });
 
+  it('hands every instance it saw to the runner deregistration, even when it times out', async () => {
+    const account = new FakeAccount({ shutdownPolls: 1000 })
+      .add('i-1', STACK, 'running')
+      .add('i-2', STACK, 'shutting-down')
+      .add('i-other', OTHER, 'running');
+    connect(account);
+    const asked: string[][] = [];
+    const deps = {
+      ...fakeDeps(),
+      deregisterRunners: (names: string[]) => {
+        asked.push(names);
+        return Promise.resolve(names);
+      },
+    };
+    await assert.rejects(teardownFleet(deps, { ...target, maxWaitSeconds: 30 }), FleetTeardownTimeoutError);
+    assert.deepEqual(asked, [['i-1', 'i-2']]);
+  });
+
   it('makes one DescribeInstances call and no TerminateInstances when nothing is left', async () => {
     const account = new FakeAccount().add('i-gone', STACK, 'terminated');
     connect(account);
@@ -451,5 +472,78 @@ describe('the fleet teardown provider', () => {
     }
     assert.deepEqual(account.live(STACK), []);
     assert.doesNotMatch(serialized.text, /AWS_SECRET_ACCESS_KEY|aws_secret/i);
+  });
+});
+
+describe('runner registrations on pulumi destroy, against the GitHub stand-in', () => {
+  const TOKEN = 'ghp_teardownStandIn0123456789';
+  let github: GitHubStandInModule.GitHubStandIn;
+  let register: (name: string) => Promise<void>;
+  const quiet = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  };
+
+  before(async () => {
+    const { GitHubStandIn } = await import('@harrier/control-plane/src/standins/github');
+    const { VirtualClock } = await import('@harrier/control-plane/src/standins/clock');
+    github = new GitHubStandIn({ clock: new VirtualClock(), token: TOKEN, webhookSecret: 'unused' });
+    await github.listen();
+    const { Octokit } = await loadOctokit();
+    const octokit = new Octokit({ auth: TOKEN, baseUrl: github.url, log: quiet });
+    register = async (name) => {
+      await octokit.rest.actions.generateRunnerJitconfigForOrg({
+        org: 'acme',
+        name,
+        runner_group_id: 1,
+        labels: ['linux', 'x64'],
+      });
+    };
+  });
+  after(async () => {
+    await github.close();
+    ec2Mock.restore();
+    ssmMock.restore();
+  });
+  afterEach(() => {
+    assert.deepEqual(github.contractViolations, []);
+    assert.deepEqual(github.responseViolations, []);
+  });
+
+  it('removes the registrations named after the instances, found by name among many, and no other', async () => {
+    for (let i = 0; i < 101; i += 1) await register(`someone-else-${i}`);
+    for (const name of ['i-0aaa', 'i-0bbb']) await register(name);
+    const { Octokit } = await loadOctokit();
+    const octokit = new Octokit({ auth: TOKEN, baseUrl: github.url, log: quiet });
+    const removed = await orgRunnerDeregistration(
+      octokit,
+      'acme',
+      () => undefined,
+    )(['i-0aaa', 'i-0bbb', 'i-0gone']);
+    assert.deepEqual(removed, ['i-0aaa', 'i-0bbb']);
+    const left = github.listRunners().map((r) => r.name);
+    assert.equal(left.length, 101);
+    assert.ok(!left.some((name) => name.startsWith('i-')));
+    assert.equal(github.calls.get('actions/list-self-hosted-runners-for-org'), 3, 'one lookup per name');
+  });
+
+  it('terminates the fleet and removes its runners on delete, with the token from the inputs', async () => {
+    await register('i-0ccc');
+    await register('i-0ddd');
+    const account = new FakeAccount().add('i-0ccc', STACK, 'running').add('i-0ddd', STACK, 'stopped');
+    connect(account);
+    await fleetTeardownProvider.delete!('id', {
+      ...target,
+      firstPollSeconds: 0.001,
+      maxPollSeconds: 0.002,
+      githubOrg: 'acme',
+      githubToken: TOKEN,
+      githubApiUrl: github.url,
+    });
+    assert.deepEqual(account.live(STACK), []);
+    const names = github.listRunners().map((r) => r.name);
+    assert.ok(!names.includes('i-0ccc') && !names.includes('i-0ddd'), names.join(','));
   });
 });

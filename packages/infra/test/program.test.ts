@@ -318,7 +318,8 @@ for (const scenario of scenarios) {
         (r) =>
           JSON.stringify(r.inputs).includes('ghp_mockTokenValue') &&
           r.type !== 'aws:secretsmanager/secretVersion:SecretVersion' &&
-          r.type !== 'pulumi-nodejs:dynamic/harrier:OrgWebhook',
+          r.type !== 'pulumi-nodejs:dynamic/harrier:OrgWebhook' &&
+          r.type !== 'pulumi-nodejs:dynamic/harrier:FleetTeardown',
       );
       assert.deepEqual(
         leaks.map((r) => r.name),
@@ -453,6 +454,18 @@ for (const scenario of scenarios) {
       assert.ok(teardown.inputs.maxWaitSeconds <= 600, 'a bounded wait');
     });
 
+    it('gives the teardown the org and the token, as a secret, to remove runner registrations', async () => {
+      const teardown = env.one('pulumi-nodejs:dynamic/harrier:FleetTeardown');
+      assert.equal(teardown.inputs.githubOrg, 'acme');
+      assert.equal(teardown.inputs.githubApiUrl, 'https://api.github.com');
+      // The engine receives it wrapped as a secret (the signature key Pulumi uses for secret values).
+      assert.deepEqual(teardown.inputs.githubToken, {
+        [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
+        value: 'ghp_mockTokenValue0123456789',
+      });
+      assert.equal(await pulumi.isSecret(outputs.components.teardown.githubToken), true);
+    });
+
     it('deletes the fleet teardown before the network, the launch templates and the bucket', () => {
       const teardown = registration(env, 'pulumi-nodejs:dynamic/harrier:FleetTeardown');
       const mustOutlive = [
@@ -506,7 +519,7 @@ for (const scenario of scenarios) {
         [],
       );
       const teardownInputs = JSON.stringify(env.one('pulumi-nodejs:dynamic/harrier:FleetTeardown').inputs);
-      assert.doesNotMatch(teardownInputs, /arn:aws:iam|ghp_|secret/i);
+      assert.doesNotMatch(teardownInputs, /arn:aws:iam|AKIA|aws_secret/i);
       assert.equal(env.ofType('aws:iam/role:Role').filter((r) => r.name.includes('teardown')).length, 0);
     });
 

@@ -1,7 +1,9 @@
 import type * as Ec2Sdk from '@aws-sdk/client-ec2';
 import type * as SsmSdk from '@aws-sdk/client-ssm';
+import type { Octokit } from '@octokit/rest';
 import * as pulumi from '@pulumi/pulumi';
 import { jitParameterPrefix } from '../constants';
+import { loadOctokit } from './github-webhook';
 
 /**
  * What the dynamic provider records: plain values only. No credentials: `delete` runs with the
@@ -20,6 +22,15 @@ export interface FleetTeardownInputs {
   /** First pause between polls; doubles up to `maxPollSeconds`. */
   firstPollSeconds: number;
   maxPollSeconds: number;
+  /**
+   * Org whose runner registrations named after this stack's instances are removed (org scope only:
+   * with repo scope the runners live in whichever repositories ran jobs, which the deleted state
+   * table knew). Absent: registrations are left to GitHub, which drops offline ephemeral runners.
+   */
+  githubOrg?: string;
+  /** Secret: the PAT the org webhook is managed with. */
+  githubToken?: string;
+  githubApiUrl?: string;
 }
 
 /** What a teardown did, for the log and for tests. */
@@ -30,7 +41,14 @@ export interface TeardownReport {
   parametersDeleted: string[];
   /** Polls of DescribeInstances until nothing of the stack was left. */
   polls: number;
+  /** Every instance of the stack seen alive (runner names are instance ids). */
+  seen: string[];
+  /** Runner registrations removed from GitHub. */
+  runnersRemoved: string[];
 }
+
+/** Removes the GitHub runner registrations with these names; returns the names removed. */
+export type RunnerDeregistration = (names: string[]) => Promise<string[]>;
 
 /** The two clients a teardown needs; `send` is the only method used (so aws-sdk-client-mock fits). */
 export interface TeardownClients {
@@ -44,6 +62,8 @@ export interface TeardownDeps extends TeardownClients {
   sleep: (ms: number) => Promise<void>;
   now: () => number;
   log: (message: string) => void;
+  /** Absent: runner registrations are left alone. */
+  deregisterRunners?: RunnerDeregistration;
 }
 
 export interface SdkCommands {
@@ -159,6 +179,7 @@ export async function teardownFleet(
   };
 
   const terminated = new Set<string>();
+  const seen = new Set<string>();
   const started = now();
   const deadline = started + target.maxWaitSeconds * 1000;
   let pollMs = target.firstPollSeconds * 1000;
@@ -167,6 +188,7 @@ export async function teardownFleet(
   for (;;) {
     remaining = await liveInstances();
     polls += 1;
+    for (const instance of remaining) seen.add(instance.id);
     if (remaining.length === 0) break;
     // Terminate whatever is not already going; an in-flight control-plane call may have launched
     // one since the last poll, so every poll re-checks.
@@ -190,13 +212,25 @@ export async function teardownFleet(
   if (parametersDeleted.length > 0)
     log(`harrier teardown: deleted ${parametersDeleted.length} JIT parameter(s) under ${target.jitPrefix}`);
 
+  let runnersRemoved: string[] = [];
+  if (deps.deregisterRunners && seen.size > 0) {
+    runnersRemoved = await deps.deregisterRunners([...seen].sort());
+    log(`harrier teardown: removed ${runnersRemoved.length} runner registration(s) from GitHub`);
+  }
+
   if (remaining.length > 0)
     throw new FleetTeardownTimeoutError(
       stack,
       remaining.map((i) => i.id),
       Math.round((now() - started) / 1000),
     );
-  return { terminated: [...terminated].sort(), parametersDeleted, polls };
+  return {
+    terminated: [...terminated].sort(),
+    parametersDeleted,
+    polls,
+    seen: [...seen].sort(),
+    runnersRemoved,
+  };
 }
 
 async function deleteJitParameters(
@@ -234,6 +268,43 @@ async function deleteJitParameters(
     deleted.push(...(result.DeletedParameters ?? []));
   }
   return deleted.sort();
+}
+
+/**
+ * Deletes the org's runner registrations named after the given instances. A runner GitHub already
+ * dropped (404) is fine; one GitHub still counts as busy (422, its job is being failed) is left for
+ * GitHub to expire rather than failing the destroy.
+ */
+export function orgRunnerDeregistration(
+  octokit: Octokit,
+  org: string,
+  log: (message: string) => void,
+): RunnerDeregistration {
+  return async (names) => {
+    const removed: string[] = [];
+    // One lookup per name (the `name` filter) instead of paging through every runner of the org:
+    // an org can have thousands, and names are unique within it.
+    for (const name of names) {
+      const { data } = await octokit.rest.actions.listSelfHostedRunnersForOrg({ org, name, per_page: 100 });
+      for (const runner of data.runners.filter((r) => r.name === name)) {
+        try {
+          await octokit.rest.actions.deleteSelfHostedRunnerFromOrg({ org, runner_id: runner.id });
+          removed.push(runner.name);
+        } catch (error: unknown) {
+          const status = (error as { status?: number }).status;
+          if (status === 404) continue;
+          if (status === 422) {
+            log(
+              `harrier teardown: GitHub still counts runner ${runner.name} as busy; it will expire on its own`,
+            );
+            continue;
+          }
+          throw error;
+        }
+      }
+    }
+    return removed.sort();
+  };
 }
 
 /**
@@ -283,6 +354,9 @@ export const fleetTeardownProvider: pulumi.dynamic.ResourceProvider<
       'maxWaitSeconds',
       'firstPollSeconds',
       'maxPollSeconds',
+      'githubOrg',
+      'githubToken',
+      'githubApiUrl',
     ];
     // Never a replacement: deleting the old resource would terminate the live fleet on `pulumi up`.
     return Promise.resolve({
@@ -300,6 +374,16 @@ export const fleetTeardownProvider: pulumi.dynamic.ResourceProvider<
       maxAttempts: 5,
       ...(props.profile ? { profile: props.profile } : {}),
     };
+    const log = (message: string): void => console.log(message);
+    let deregisterRunners: RunnerDeregistration | undefined;
+    if (props.githubOrg && props.githubToken) {
+      const { Octokit } = await loadOctokit();
+      const octokit = new Octokit({
+        auth: props.githubToken,
+        baseUrl: props.githubApiUrl ?? 'https://api.github.com',
+      });
+      deregisterRunners = orgRunnerDeregistration(octokit, props.githubOrg, log);
+    }
     const report = await teardownFleet(
       {
         ec2: new ec2Sdk.EC2Client(clientConfig),
@@ -312,13 +396,15 @@ export const fleetTeardownProvider: pulumi.dynamic.ResourceProvider<
         },
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
         now: () => Date.now(),
-        log: (message) => console.log(message),
+        log,
+        deregisterRunners,
       },
       props,
     );
     console.log(
       `harrier teardown: ${props.stack}: ${report.terminated.length} instance(s) terminated, ` +
-        `${report.parametersDeleted.length} JIT parameter(s) deleted`,
+        `${report.parametersDeleted.length} JIT parameter(s) deleted, ` +
+        `${report.runnersRemoved.length} runner registration(s) removed`,
     );
   },
 };
@@ -334,6 +420,8 @@ export interface FleetTeardownArgs {
   firstPollSeconds?: number;
   /** @default TEARDOWN_LIMITS.maxPollSeconds (30) */
   maxPollSeconds?: number;
+  /** Org-scope runners: remove the registrations named after the stack's instances. */
+  github?: { org: pulumi.Input<string>; token: pulumi.Input<string>; apiUrl: pulumi.Input<string> };
 }
 
 /**
@@ -345,6 +433,7 @@ export interface FleetTeardownArgs {
 export class FleetTeardown extends pulumi.dynamic.Resource {
   declare readonly stack: pulumi.Output<string>;
   declare readonly jitPrefix: pulumi.Output<string>;
+  declare readonly githubToken: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: FleetTeardownArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -358,8 +447,11 @@ export class FleetTeardown extends pulumi.dynamic.Resource {
         maxWaitSeconds: args.maxWaitSeconds ?? TEARDOWN_LIMITS.maxWaitSeconds,
         firstPollSeconds: args.firstPollSeconds ?? TEARDOWN_LIMITS.firstPollSeconds,
         maxPollSeconds: args.maxPollSeconds ?? TEARDOWN_LIMITS.maxPollSeconds,
+        githubOrg: args.github?.org,
+        githubToken: args.github === undefined ? undefined : pulumi.secret(args.github.token),
+        githubApiUrl: args.github?.apiUrl,
       },
-      opts,
+      { ...opts, additionalSecretOutputs: ['githubToken'] },
       'harrier',
       'FleetTeardown',
     );
