@@ -387,6 +387,19 @@ describe('fleet teardown (pulumi destroy)', () => {
     assert.deepEqual(asked, [['i-1', 'i-2']]);
   });
 
+  it('still completes when GitHub refuses the runner cleanup (a revoked token must not block the VPC)', async () => {
+    const account = new FakeAccount().add('i-1', STACK, 'running');
+    connect(account);
+    const deps = {
+      ...fakeDeps(),
+      deregisterRunners: () =>
+        Promise.reject(Object.assign(new Error('Bad credentials'), { name: 'HttpError', status: 401 })),
+    };
+    const report = await teardownFleet(deps, target);
+    assert.deepEqual([report.terminated, report.runnersRemoved], [['i-1'], []]);
+    assert.ok(deps.logs.some((l) => l.includes('could not remove runner registrations (HttpError 401)')));
+  });
+
   it('makes one DescribeInstances call and no TerminateInstances when nothing is left', async () => {
     const account = new FakeAccount().add('i-gone', STACK, 'terminated');
     connect(account);

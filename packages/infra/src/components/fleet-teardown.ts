@@ -214,8 +214,18 @@ export async function teardownFleet(
 
   let runnersRemoved: string[] = [];
   if (deps.deregisterRunners && seen.size > 0) {
-    runnersRemoved = await deps.deregisterRunners([...seen].sort());
-    log(`harrier teardown: removed ${runnersRemoved.length} runner registration(s) from GitHub`);
+    // Best effort: a revoked token must not keep the VPC alive forever (every retry of the destroy
+    // would fail here again), and GitHub drops offline ephemeral runners by itself within a day.
+    try {
+      runnersRemoved = await deps.deregisterRunners([...seen].sort());
+      log(`harrier teardown: removed ${runnersRemoved.length} runner registration(s) from GitHub`);
+    } catch (error: unknown) {
+      const { name, status } = error as { name?: string; status?: number };
+      log(
+        `harrier teardown: could not remove runner registrations (${name ?? 'Error'}${status ? ` ${status}` : ''}); ` +
+          'GitHub removes offline ephemeral runners after a day, or delete them under Settings → Actions → Runners',
+      );
+    }
   }
 
   if (remaining.length > 0)
