@@ -122,6 +122,15 @@ export interface SimulationReport {
     first: { jobId: number; kind: string; atSeconds: number };
     second: { jobId: number; kind: string; atSeconds: number };
   }[];
+  /** Jobs whose runner died mid-job, and whether reconcile had terminated that instance (and why). */
+  failedJobs: {
+    jobId: number;
+    runner: string | null;
+    startedAtSeconds: number | null;
+    terminatedByReconcile: string | null;
+  }[];
+  /** Instances reconcile terminated, by reason. */
+  terminationReasons: Record<string, number>;
   leftAfterDrain: { instances: number; runnerRegistrations: number; jitParameters: number; warmPool: number };
   faultsInjected: Record<string, number>;
   deadLetters: number;
@@ -328,11 +337,19 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       work.push(lifecycle(id, state, 1));
     });
 
+    // Why reconcile terminated what it terminated, to explain any job that lost its runner.
+    const terminatedBy = new Map<string, string>();
+    const runReconcile = async (): Promise<void> => {
+      try {
+        const report = await reconcile(deps);
+        for (const t of report.terminated) terminatedBy.set(t.instanceId, t.reason);
+      } catch {
+        inject('reconcile failed');
+      }
+    };
     const reconcileTick = (): void => {
       clock.setTimer(RECONCILE_EVERY_MS, () => {
-        work.push(async () => {
-          await reconcile(deps).catch(() => inject('reconcile failed'));
-        });
+        work.push(runReconcile);
         reconcileTick();
       });
     };
@@ -401,9 +418,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     });
 
     // Deploy: the first reconcile fills the pool, then every minute.
-    work.push(async () => {
-      await reconcile(deps).catch(() => inject('reconcile failed'));
-    });
+    work.push(runReconcile);
     reconcileTick();
 
     const drainMs = (options.drainMinutes ?? 30) * MINUTE_MS;
@@ -458,6 +473,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       second: { jobId: d.second.jobId, kind: d.second.kind, atSeconds: (d.second.t - start) / 1000 },
     }));
     const doubleClaimed = doubleClaimList.length;
+    const failedJobDetails = failedJobs.map((j) => ({
+      jobId: j.id,
+      runner: j.runnerName,
+      startedAtSeconds: j.startedAt === undefined ? null : (j.startedAt - start) / 1000,
+      terminatedByReconcile: j.runnerName ? (terminatedBy.get(j.runnerName) ?? null) : null,
+    }));
+    const terminationReasons: Record<string, number> = {};
+    for (const reason of terminatedBy.values())
+      terminationReasons[reason] = (terminationReasons[reason] ?? 0) + 1;
     // Wait by the path Harrier took for the job (the runner that took it may have been another's).
     const pathOf = new Map(claims.map((c) => [c.jobId, c.kind]));
     const waitsBy = (kind: string): number[] =>
@@ -533,6 +557,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       waitSeconds: { p50: percentile(waits, 50), p95: percentile(waits, 95), max: percentile(waits, 100) },
       waitByPath,
       doubleClaims: doubleClaimList,
+      failedJobs: failedJobDetails,
+      terminationReasons,
       leftAfterDrain: left,
       faultsInjected: injected,
       deadLetters: queue.deadLetters.length,
