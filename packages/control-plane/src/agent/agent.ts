@@ -11,7 +11,8 @@ import {
   jitParameterName,
 } from './constants';
 import type { InstanceMetadata } from './imds';
-import { JitConfigMissingError, takeJitConfig } from './jit-parameter';
+import { JitConfigMissingError, deleteJitConfig, readJitConfig } from './jit-parameter';
+import { retryStep, type RetryDeps } from './retry';
 import { runnerEnvironment, type RunRunner } from './runner-process';
 import type { ConsumedStore } from './state';
 
@@ -65,6 +66,11 @@ export interface AgentDeps {
   now: () => number;
   log: (event: string, fields?: Record<string, unknown>) => void;
   settings: AgentSettings;
+  /**
+   * Jitter source for retry back-offs, in [0, 1). The entry point passes Math.random.
+   * @default () => 0.5 (no jitter, so seeded simulations repeat exactly)
+   */
+  random?: () => number;
 }
 
 /** How a boot ended, for logs and tests. */
@@ -87,8 +93,13 @@ export async function runAgent(deps: AgentDeps): Promise<AgentOutcome> {
   if (launch === LAUNCH_POOL && bootstrap !== BOOTSTRAP_OK) {
     // Only an instance whose self-check passed reaches this line (the unit runs after it), so the
     // tag is the report lifecycle waits for before it moves the instance from provisioning to warm.
-    await deps.ec2.send(
-      new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: TAG.bootstrap, Value: BOOTSTRAP_OK }] }),
+    await retryStep(retryDeps(deps), 'report-bootstrap', () =>
+      deps.ec2.send(
+        new CreateTagsCommand({
+          Resources: [instanceId],
+          Tags: [{ Key: TAG.bootstrap, Value: BOOTSTRAP_OK }],
+        }),
+      ),
     );
     log('bootstrap-reported', { instanceId });
     await deps.powerOff();
@@ -106,9 +117,16 @@ export async function runAgent(deps: AgentDeps): Promise<AgentOutcome> {
     }
     // Recorded before reading, so a crash or reboot never makes the agent wait for this one again.
     await deps.consumed.write(generation);
-    const jitConfig = await withRetries(deps, 'take-jit-config', () =>
-      takeJitConfig(deps.ssm, jitParameterName(stack, instanceId)),
+    // Read, then delete before the runner starts; each step retried on its own, so a delete whose
+    // answer was lost cannot turn into a "missing" read of the config already in hand.
+    const parameterName = jitParameterName(stack, instanceId);
+    const jitConfig = await retryStep(
+      retryDeps(deps),
+      'read-jit-config',
+      () => readJitConfig(deps.ssm, parameterName),
+      (error) => error instanceof JitConfigMissingError,
     );
+    await retryStep(retryDeps(deps), 'delete-jit-config', () => deleteJitConfig(deps.ssm, parameterName));
     log('runner-starting', { instanceId, generation });
     const exitCode = await deps.runRunner({
       command: settings.runnerScript,
@@ -133,22 +151,8 @@ export async function runAgent(deps: AgentDeps): Promise<AgentOutcome> {
   }
 }
 
-/** Attempts for one SSM call before the agent gives up (throttling and network blips pass). */
-export const SSM_ATTEMPTS = 4;
-/** First back-off between SSM attempts, in milliseconds; doubled each time. */
-export const SSM_BACKOFF_MS = 500;
-
-/** Retries `call` on anything but a missing parameter, which no retry can fix. */
-async function withRetries<T>(deps: AgentDeps, what: string, call: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await call();
-    } catch (error: unknown) {
-      if (error instanceof JitConfigMissingError || attempt >= SSM_ATTEMPTS) throw error;
-      deps.log(`${what}-retry`, { attempt, error: error instanceof Error ? error.name : String(error) });
-      await deps.sleep(SSM_BACKOFF_MS * 2 ** (attempt - 1));
-    }
-  }
+function retryDeps(deps: AgentDeps): RetryDeps {
+  return { sleep: deps.sleep, log: deps.log, random: deps.random ?? (() => 0.5) };
 }
 
 /** Polls `harrier:jit` through IMDS until it holds a generation not consumed yet, or the time is up. */

@@ -1,9 +1,8 @@
 // harrier-agent: run by harrier-agent.service at every boot (see packages/infra's bootstrap script).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { runAgent } from './agent';
+import { agentAwsClients } from './aws-clients';
 import { IMDS_BASE_URL, PATHS } from './constants';
 import { createImdsClient } from './imds';
 import { spawnRunner } from './runner-process';
@@ -24,15 +23,17 @@ async function main(): Promise<void> {
   onInstance = true;
   // The JS SDK does not read the region from IMDS by itself.
   const region = await metadata.region();
+  const { ssm, ec2 } = agentAwsClients(region);
   const outcome = await runAgent({
     metadata,
-    ssm: new SSMClient({ region }),
-    ec2: new EC2Client({ region }),
+    ssm,
+    ec2,
     runRunner: spawnRunner,
     powerOff,
     consumed: fileConsumedStore(PATHS.stateFile),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => Date.now(),
+    random: Math.random,
     log,
     settings: settingsFromEnv(process.env),
   });

@@ -13,25 +13,32 @@ export class JitConfigMissingError extends Error {
   }
 }
 
-/**
- * Reads the SecureString JIT config and deletes it before returning, so a job on this machine can
- * never read it back (the instance role may read only its own parameter, and after this there is none).
- */
-export async function takeJitConfig(ssm: Pick<SSMClient, 'send'>, parameterName: string): Promise<string> {
+const isNotFound = (error: unknown): boolean =>
+  error instanceof ParameterNotFound || (error instanceof Error && error.name === 'ParameterNotFound');
+
+/** Reads the SecureString JIT config; a missing or empty parameter is a JitConfigMissingError. */
+export async function readJitConfig(ssm: Pick<SSMClient, 'send'>, parameterName: string): Promise<string> {
   let value: string | undefined;
   try {
     const answer = await ssm.send(new GetParameterCommand({ Name: parameterName, WithDecryption: true }));
     value = answer.Parameter?.Value;
   } catch (error: unknown) {
-    if (
-      error instanceof ParameterNotFound ||
-      (error instanceof Error && error.name === 'ParameterNotFound')
-    ) {
-      throw new JitConfigMissingError(parameterName);
-    }
+    if (isNotFound(error)) throw new JitConfigMissingError(parameterName);
     throw error;
   }
   if (value === undefined || value === '') throw new JitConfigMissingError(parameterName);
-  await ssm.send(new DeleteParameterCommand({ Name: parameterName }));
   return value;
+}
+
+/**
+ * Deletes the parameter once read, so a job on this machine can never read it back (the instance
+ * role may read only its own parameter, and after this there is none). Already gone is success:
+ * a retried delete whose first answer was lost finds nothing.
+ */
+export async function deleteJitConfig(ssm: Pick<SSMClient, 'send'>, parameterName: string): Promise<void> {
+  try {
+    await ssm.send(new DeleteParameterCommand({ Name: parameterName }));
+  } catch (error: unknown) {
+    if (!isNotFound(error)) throw error;
+  }
 }

@@ -7,15 +7,10 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  DEFAULT_AGENT_SETTINGS,
-  MissingTagError,
-  SSM_ATTEMPTS,
-  runAgent,
-  type AgentDeps,
-} from '../../src/agent/agent';
+import { DEFAULT_AGENT_SETTINGS, MissingTagError, runAgent, type AgentDeps } from '../../src/agent/agent';
 import { createImdsClient } from '../../src/agent/imds';
 import { JitConfigMissingError } from '../../src/agent/jit-parameter';
+import { STEP_ATTEMPTS, StepGaveUpError } from '../../src/agent/retry';
 import type { RunnerLaunch } from '../../src/agent/runner-process';
 import { memoryConsumedStore } from '../../src/agent/state';
 import { startFakeImds, type FakeImds } from './fake-imds';
@@ -50,6 +45,8 @@ function fakeSsm(parameters: Map<string, string>) {
 
 const mockEc2 = () => mockClient(EC2Client);
 
+const throttled = (name = 'ThrottlingException') => Object.assign(new Error('Rate exceeded'), { name });
+
 describe('harrier agent', () => {
   let imds: FakeImds;
   let parameters: Map<string, string>;
@@ -59,6 +56,7 @@ describe('harrier agent', () => {
   let powerOffs: number;
   let clock: number;
   let onSleep: (slept: number) => void;
+  let logs: { event: string; fields: Record<string, unknown> }[];
 
   before(async () => {
     imds = await startFakeImds({ instanceId: INSTANCE });
@@ -75,6 +73,7 @@ describe('harrier agent', () => {
     powerOffs = 0;
     clock = 0;
     onSleep = () => undefined;
+    logs = [];
   });
   afterEach(() => {
     ssm.restore();
@@ -103,7 +102,7 @@ describe('harrier agent', () => {
         return Promise.resolve();
       },
       now: () => clock,
-      log: () => undefined,
+      log: (event, fields = {}) => logs.push({ event, fields }),
       settings: { ...DEFAULT_AGENT_SETTINGS, pollIntervalMs: 1000, jitWaitSeconds: 60, ...overrides },
     };
   }
@@ -258,31 +257,101 @@ describe('harrier agent', () => {
     await assert.rejects(runAgent(deps()), MissingTagError);
   });
 
-  it('retries a throttled parameter read and still runs the job', async () => {
+  it('retries a parameter read throttled twice and still runs the job', async () => {
     imds.tags.set('harrier:launch', 'cold');
     imds.tags.set('harrier:jit', 'gen-1');
     parameters.set(PARAMETER, JIT_CONFIG);
     ssm
       .on(GetParameterCommand)
-      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
       .callsFake((input: { Name: string }) => ({
         Parameter: { Name: input.Name, Type: 'SecureString', Value: parameters.get(input.Name) },
       }));
     const outcome = await runAgent(deps());
     assert.deepEqual(outcome, { kind: 'done', jobsRun: 1 });
-    assert.equal(ssm.commandCalls(GetParameterCommand).length, 2);
+    assert.equal(ssm.commandCalls(GetParameterCommand).length, 3);
+    assert.equal(launches[0]!.env.ACTIONS_RUNNER_INPUT_JITCONFIG, JIT_CONFIG);
+    assert.deepEqual(
+      logs.filter((l) => l.event === 'read-jit-config-retry').map((l) => l.fields.attempt),
+      [1, 2],
+    );
+  });
+
+  it('gives up on a persistently throttled read after a bounded window with one clear log line', async () => {
+    imds.tags.set('harrier:launch', 'cold');
+    imds.tags.set('harrier:jit', 'gen-1');
+    ssm.on(GetParameterCommand).rejects(throttled());
+    await assert.rejects(runAgent(deps()), StepGaveUpError);
+    assert.equal(ssm.commandCalls(GetParameterCommand).length, STEP_ATTEMPTS);
+    // With no jitter (the default) the back-offs are 0.75 + 1.5 + 3 + 6 s: a real window, but bounded.
+    assert.equal(clock, 11_250);
+    assert.deepEqual(
+      logs.filter((l) => l.event === 'read-jit-config-gave-up').map((l) => l.fields),
+      [{ attempts: STEP_ATTEMPTS, error: 'ThrottlingException' }],
+    );
+    assert.equal(launches.length, 0);
+    // The entry point powers off once on the thrown error; runAgent itself must not loop or power off.
+    assert.equal(powerOffs, 0);
+  });
+
+  it('retries a throttled delete, so the runner never starts while its config is readable', async () => {
+    imds.tags.set('harrier:launch', 'cold');
+    imds.tags.set('harrier:jit', 'gen-1');
+    parameters.set(PARAMETER, JIT_CONFIG);
+    ssm
+      .on(DeleteParameterCommand)
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .callsFake((input: { Name: string }) => (parameters.delete(input.Name), {}));
+    let presentWhileRunning: boolean | undefined;
+    const d = deps();
+    d.runRunner = () => {
+      presentWhileRunning = parameters.has(PARAMETER);
+      return Promise.resolve(0);
+    };
+    assert.deepEqual(await runAgent(d), { kind: 'done', jobsRun: 1 });
+    assert.equal(ssm.commandCalls(DeleteParameterCommand).length, 3);
+    assert.equal(ssm.commandCalls(GetParameterCommand).length, 1);
+    assert.equal(presentWhileRunning, false);
+  });
+
+  it('treats a retried delete that finds the parameter already gone as done', async () => {
+    imds.tags.set('harrier:launch', 'cold');
+    imds.tags.set('harrier:jit', 'gen-1');
+    parameters.set(PARAMETER, JIT_CONFIG);
+    // The first delete succeeds on the server but its answer is lost on the way back.
+    ssm
+      .on(DeleteParameterCommand)
+      .callsFakeOnce((input: { Name: string }) => {
+        parameters.delete(input.Name);
+        throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+      })
+      .rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
+    assert.deepEqual(await runAgent(deps()), { kind: 'done', jobsRun: 1 });
     assert.equal(launches[0]!.env.ACTIONS_RUNNER_INPUT_JITCONFIG, JIT_CONFIG);
   });
 
-  it('gives up after a bounded number of failed parameter reads', async () => {
-    imds.tags.set('harrier:launch', 'cold');
-    imds.tags.set('harrier:jit', 'gen-1');
-    ssm
-      .on(GetParameterCommand)
-      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
-    await assert.rejects(runAgent(deps()), { name: 'ThrottlingException' });
-    assert.equal(ssm.commandCalls(GetParameterCommand).length, SSM_ATTEMPTS);
-    assert.equal(launches.length, 0);
+  it('retries a throttled bootstrap report and powers the pool instance off once', async () => {
+    imds.tags.set('harrier:launch', 'pool');
+    ec2
+      .on(CreateTagsCommand)
+      .rejectsOnce(throttled('RequestLimitExceeded'))
+      .rejectsOnce(throttled('RequestLimitExceeded'))
+      .resolves({});
+    const outcome = await runAgent(deps());
+    assert.deepEqual(outcome, { kind: 'bootstrapped' });
+    assert.equal(ec2.commandCalls(CreateTagsCommand).length, 3);
+    assert.equal(powerOffs, 1);
+  });
+
+  it('spreads its back-offs with the jitter source it is given', async () => {
+    imds.tags.set('harrier:launch', 'pool');
+    ec2.on(CreateTagsCommand).rejectsOnce(throttled('RequestLimitExceeded')).resolves({});
+    const d = deps();
+    d.random = () => 0.2;
+    await runAgent(d);
+    assert.equal(clock, 600); // ceiling 1 s: 500 ms fixed + 0.2 of the random 500 ms
   });
 
   it('keeps waiting through a failed IMDS read', async () => {
