@@ -465,6 +465,17 @@ describe('the fleet teardown provider', () => {
     assert.equal(await client.config.region(), 'eu-central-1');
   });
 
+  it('uses the deployment’s named AWS profile when one was recorded', async () => {
+    const account = new FakeAccount().add('i-1', STACK, 'running');
+    connect(account);
+    await fleetTeardownProvider.delete!('id', { ...fast, profile: 'harrier-admin' });
+    const clients = [ec2Mock.call(0).thisValue as EC2Client, ssmMock.call(0).thisValue as SSMClient];
+    assert.deepEqual(
+      clients.map((c) => c.config.profile),
+      ['harrier-admin', 'harrier-admin'],
+    );
+  });
+
   it('works as Pulumi runs it: serialized, loaded from text, from the repository root', async () => {
     const account = new FakeAccount().add('i-1', STACK, 'running');
     connect(account);
