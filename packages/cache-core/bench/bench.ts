@@ -22,7 +22,9 @@ import { Samples, timeAsync, timeCommand } from './measure';
 
 const RUNS = Number(process.env.HARRIER_BENCH_RUNS ?? 3);
 const COLD_RUNS = Number(process.env.HARRIER_BENCH_COLD_RUNS ?? RUNS);
-const PROJECT = process.env.HARRIER_BENCH_PROJECT ?? '/work/shared/bench/projects/medium';
+const PROJECT =
+  process.env.HARRIER_BENCH_PROJECT ??
+  new URL('../../../../shared/bench/projects/medium', import.meta.url).pathname;
 const DIR = resolve(process.env.HARRIER_BENCH_DIR ?? new URL('../../../.bench', import.meta.url).pathname);
 
 const dirs = {

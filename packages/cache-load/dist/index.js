@@ -98489,15 +98489,16 @@ async function mountImage(imageFile, target, workDir, tools) {
     };
     // nosuid,nodev: an entry is data, never a way to gain privileges on the runner.
     await privilegedRun(tools, 'mount', ['-t', 'squashfs', '-o', 'loop,ro,nosuid,nodev', imageFile, lowerDir]);
+    let aside;
+    let created = false;
     try {
         // The merged root takes the upper layer's attributes: give it the stored root's mode and times.
         const root = await (0,promises_namespaceObject.lstat)(lowerDir);
         await (0,promises_namespaceObject.chmod)(upperDir, root.mode & 0o7777);
         await (0,promises_namespaceObject.utimes)(upperDir, root.atime, root.mtime);
-        const aside = await moveAside(target);
-        if (aside)
-            await (0,promises_namespaceObject.rm)(aside, { recursive: true, force: true });
+        aside = await moveAside(target);
         await (0,promises_namespaceObject.mkdir)(target, { recursive: true });
+        created = true;
         await privilegedRun(tools, 'mount', [
             '-t',
             'overlay',
@@ -98508,9 +98509,16 @@ async function mountImage(imageFile, target, workDir, tools) {
         ]);
     }
     catch (error) {
+        // Leave `target` as it was: the previous directory goes back, the image is unmounted.
+        if (created)
+            await (0,promises_namespaceObject.rmdir)(target).catch(() => undefined);
+        if (aside)
+            await (0,promises_namespaceObject.rename)(aside, target).catch(() => undefined);
         await privilegedRun(tools, 'umount', [lowerDir]).catch(() => undefined);
         throw error;
     }
+    if (aside)
+        await (0,promises_namespaceObject.rm)(aside, { recursive: true, force: true });
     return state;
 }
 async function unmount(dir, sudo, log) {
@@ -98651,12 +98659,22 @@ function assertSafeEntries(entries) {
 
 
 
+
 /** zstd level 3: the zstd default, the best speed/size trade-off for node_modules. */
 const ZSTD_LEVEL = 3;
 /** GNU tar's output is parsed; keep it in one predictable locale. */
 const C_LOCALE_ENV = { ...process.env, LC_ALL: 'C' };
 function zstdCompressStream() {
     return zlib.createZstdCompress({ params: { [zlib.constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL } });
+}
+/**
+ * tar may exit as soon as it has read the end-of-archive blocks, before the feeder has written
+ * the trailing padding: the feeder then sees EPIPE. tar's own exit status decides success.
+ */
+function ignoreEarlyExit(error) {
+    if (isErrnoCode(error, 'EPIPE') || isErrnoCode(error, 'ERR_STREAM_PREMATURE_CLOSE'))
+        return;
+    throw error;
 }
 /** A zstd-compressed tar stream of `sourceDir`'s contents (members named `./...`). */
 function tar_archive_createTarStream(sourceDir, tools) {
@@ -98754,7 +98772,9 @@ const NPM_TAR_TYPES = {
  */
 function startTarListing(tools) {
     if (tools.gnuTar) {
-        const args = ['--quoting-style=c', '--numeric-owner', '-tvf', '-'];
+        // --absolute-names: list member and link names raw (GNU tar would otherwise strip a leading
+        // `/` or `../` in the listing), so the check sees exactly what the archive says.
+        const args = ['--absolute-names', '--quoting-style=c', '--numeric-owner', '-tvf', '-'];
         const spawned = exec_spawnTool('tar', tools.zstd ? ['--zstd', ...args] : args, {
             stdin: 'pipe',
             stdout: 'pipe',
@@ -98777,7 +98797,7 @@ function startTarListing(tools) {
         let decompressing = Promise.resolve();
         if (!tools.zstd) {
             const decompress = external_node_zlib_default().createZstdDecompress();
-            decompressing = (0,external_node_stream_promises_namespaceObject.pipeline)(decompress, stdin);
+            decompressing = (0,external_node_stream_promises_namespaceObject.pipeline)(decompress, stdin).catch(ignoreEarlyExit);
             input = decompress;
         }
         const done = Promise.all([spawned.done, decompressing]).then(() => {
@@ -98833,7 +98853,9 @@ async function extractTarFile(file, destDir, tools, listed) {
             const spawned = exec_spawnTool('tar', [...args, '-'], { stdin: 'pipe', env: C_LOCALE_ENV });
             await Promise.all([
                 spawned.done,
-                (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_namespaceObject.createReadStream)(file), external_node_zlib_default().createZstdDecompress(), spawned.child.stdin).catch((error) => {
+                (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_namespaceObject.createReadStream)(file), external_node_zlib_default().createZstdDecompress(), spawned.child.stdin)
+                    .catch(ignoreEarlyExit)
+                    .catch((error) => {
                     spawned.child.kill('SIGTERM');
                     throw error;
                 }),

@@ -29265,15 +29265,16 @@ async function image_mountImage(imageFile, target, workDir, tools) {
     };
     // nosuid,nodev: an entry is data, never a way to gain privileges on the runner.
     await privilegedRun(tools, 'mount', ['-t', 'squashfs', '-o', 'loop,ro,nosuid,nodev', imageFile, lowerDir]);
+    let aside;
+    let created = false;
     try {
         // The merged root takes the upper layer's attributes: give it the stored root's mode and times.
         const root = await lstat(lowerDir);
         await chmod(upperDir, root.mode & 0o7777);
         await utimes(upperDir, root.atime, root.mtime);
-        const aside = await moveAside(target);
-        if (aside)
-            await rm(aside, { recursive: true, force: true });
+        aside = await moveAside(target);
         await mkdir(target, { recursive: true });
+        created = true;
         await privilegedRun(tools, 'mount', [
             '-t',
             'overlay',
@@ -29284,9 +29285,16 @@ async function image_mountImage(imageFile, target, workDir, tools) {
         ]);
     }
     catch (error) {
+        // Leave `target` as it was: the previous directory goes back, the image is unmounted.
+        if (created)
+            await rmdir(target).catch(() => undefined);
+        if (aside)
+            await rename(aside, target).catch(() => undefined);
         await privilegedRun(tools, 'umount', [lowerDir]).catch(() => undefined);
         throw error;
     }
+    if (aside)
+        await rm(aside, { recursive: true, force: true });
     return state;
 }
 async function unmount(dir, sudo, log) {
@@ -29439,12 +29447,22 @@ function safety_assertSafeEntries(entries) {
 
 
 
+
 /** zstd level 3: the zstd default, the best speed/size trade-off for node_modules. */
 const ZSTD_LEVEL = 3;
 /** GNU tar's output is parsed; keep it in one predictable locale. */
 const C_LOCALE_ENV = { ...process.env, LC_ALL: 'C' };
 function zstdCompressStream() {
     return zlib.createZstdCompress({ params: { [zlib.constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL } });
+}
+/**
+ * tar may exit as soon as it has read the end-of-archive blocks, before the feeder has written
+ * the trailing padding: the feeder then sees EPIPE. tar's own exit status decides success.
+ */
+function ignoreEarlyExit(error) {
+    if (isErrnoCode(error, 'EPIPE') || isErrnoCode(error, 'ERR_STREAM_PREMATURE_CLOSE'))
+        return;
+    throw error;
 }
 /** A zstd-compressed tar stream of `sourceDir`'s contents (members named `./...`). */
 function tar_archive_createTarStream(sourceDir, tools) {
@@ -29542,7 +29560,9 @@ const NPM_TAR_TYPES = {
  */
 function tar_archive_startTarListing(tools) {
     if (tools.gnuTar) {
-        const args = ['--quoting-style=c', '--numeric-owner', '-tvf', '-'];
+        // --absolute-names: list member and link names raw (GNU tar would otherwise strip a leading
+        // `/` or `../` in the listing), so the check sees exactly what the archive says.
+        const args = ['--absolute-names', '--quoting-style=c', '--numeric-owner', '-tvf', '-'];
         const spawned = spawnTool('tar', tools.zstd ? ['--zstd', ...args] : args, {
             stdin: 'pipe',
             stdout: 'pipe',
@@ -29565,7 +29585,7 @@ function tar_archive_startTarListing(tools) {
         let decompressing = Promise.resolve();
         if (!tools.zstd) {
             const decompress = zlib.createZstdDecompress();
-            decompressing = pipeline(decompress, stdin);
+            decompressing = pipeline(decompress, stdin).catch(ignoreEarlyExit);
             input = decompress;
         }
         const done = Promise.all([spawned.done, decompressing]).then(() => {
@@ -29621,7 +29641,9 @@ async function tar_archive_extractTarFile(file, destDir, tools, listed) {
             const spawned = spawnTool('tar', [...args, '-'], { stdin: 'pipe', env: C_LOCALE_ENV });
             await Promise.all([
                 spawned.done,
-                pipeline(createReadStream(file), zlib.createZstdDecompress(), spawned.child.stdin).catch((error) => {
+                pipeline(createReadStream(file), zlib.createZstdDecompress(), spawned.child.stdin)
+                    .catch(ignoreEarlyExit)
+                    .catch((error) => {
                     spawned.child.kill('SIGTERM');
                     throw error;
                 }),
@@ -31702,7 +31724,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod: io_util_chmod, copyFile, lstat: io_util_lstat, mkdir: io_util_mkdir, open: io_util_open, readdir, rename: io_util_rename, rm: io_util_rm, rmdir, stat: io_util_stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod: io_util_chmod, copyFile, lstat: io_util_lstat, mkdir: io_util_mkdir, open: io_util_open, readdir, rename: io_util_rename, rm: io_util_rm, rmdir: io_util_rmdir, stat: io_util_stat, symlink, unlink } = external_fs_namespaceObject.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**

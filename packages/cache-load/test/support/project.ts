@@ -1,11 +1,15 @@
-// Workspaces holding the real small bench project (/work/shared/bench/projects/small): `npm ci`
+// Workspaces holding the real small bench project (../shared/bench/projects/small beside the repo): `npm ci`
 // runs once per test run, every workspace copies that installed tree.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const SMALL_PROJECT = '/work/shared/bench/projects/small';
+// shared/ sits beside the repository's clone (in CI too); HARRIER_BENCH_SHARED overrides.
+export const SMALL_PROJECT = join(
+  process.env.HARRIER_BENCH_SHARED ?? new URL('../../../../../shared', import.meta.url).pathname,
+  'bench/projects/small',
+);
 const PROJECT_FILES = ['package.json', 'package-lock.json'];
 
 export class Sandbox {
