@@ -265,6 +265,13 @@ describe('planTerminations', () => {
   it('terminates a busy instance past the maximum lifetime', () => {
     assert.deepEqual(plan(record('busy', 421 * MINUTE)), ['max-lifetime']);
   });
+  it('counts the maximum lifetime from the claim, not from the launch of a long-warm pool instance', () => {
+    const warmForDays = { launchedAt: now - 3 * 24 * 60 * MINUTE };
+    assert.deepEqual(plan(record('busy', MINUTE, { ...warmForDays, inServiceSince: now - MINUTE })), []);
+    assert.deepEqual(plan(record('busy', MINUTE, { ...warmForDays, inServiceSince: now - 421 * MINUTE })), [
+      'max-lifetime',
+    ]);
+  });
   it('gives up on a pool instance whose bootstrap hangs for 30 minutes', () => {
     assert.deepEqual(plan(record('provisioning', 30 * MINUTE)), ['bootstrap-timeout']);
   });

@@ -54,6 +54,8 @@ describe('scale-up', () => {
     const job = await h.deps.store.getJob(1);
     assert.equal(job?.dispatch, 'started');
     assert.equal(job?.instanceId, warmId);
+    const record = await h.deps.store.getInstance(warmId);
+    assert.equal(record?.inServiceSince, h.deps.now(), 'max lifetime counts from the claim');
   });
 
   it('launches a cold instance tagged harrier:launch=cold when no instance is warm', async () => {

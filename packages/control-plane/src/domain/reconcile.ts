@@ -80,7 +80,10 @@ export function planTerminations(
   const planned = new Set(plan.map((p) => p.record.instanceId));
   for (const state of ['claimed', 'busy', 'idle'] as const)
     for (const record of snapshot.get(state) ?? [])
-      if (!planned.has(record.instanceId) && record.launchedAt <= now - timing.maxLifetimeMs)
+      if (
+        !planned.has(record.instanceId) &&
+        (record.inServiceSince ?? record.launchedAt) <= now - timing.maxLifetimeMs
+      )
         plan.push({ record, reason: 'max-lifetime' });
   return plan;
 }

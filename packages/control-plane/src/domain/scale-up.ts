@@ -83,6 +83,8 @@ export async function scaleUp(deps: Deps, event: JobEvent): Promise<ScaleUpOutco
       claimedForJobId: event.jobId,
       repo: wasIdle ? candidate.repo : event.repo,
       reuse: wasIdle,
+      // A reuse stays in the same service period; a warm instance starts one now.
+      inServiceSince: wasIdle ? candidate.inServiceSince : deps.now(),
       fingerprint: undefined,
       runningJobId: undefined,
     });
@@ -172,7 +174,13 @@ async function startClaimed(deps: Deps, instance: InstanceRecord, event: JobEven
       instance,
       GONE_ERRORS.has(name)
         ? { state: 'terminated', claimedForJobId: undefined }
-        : { state: 'warm', claimedForJobId: undefined, repo: undefined, reuse: undefined },
+        : {
+            state: 'warm',
+            claimedForJobId: undefined,
+            repo: undefined,
+            reuse: undefined,
+            inServiceSince: undefined,
+          },
     );
     return false;
   }

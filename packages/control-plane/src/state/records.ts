@@ -34,6 +34,12 @@ export interface InstanceRecord {
   stateSince: number;
   /** Epoch ms of RunInstances. */
   launchedAt: number;
+  /**
+   * Epoch ms at which the instance left the warm pool for its first job (unset while warm; cold
+   * launches serve from `launchedAt`). The maximum lifetime counts from here, not from the launch:
+   * a pool instance may sit stopped for days before a job claims it.
+   */
+  inServiceSince?: number;
   subnetId?: string;
   /** Job this instance was claimed (or cold-launched) for; the runner may still take another. */
   claimedForJobId?: number;
