@@ -247,6 +247,20 @@ describe('fleet teardown (pulumi destroy)', () => {
     assert.equal(account.instances.get('i-other-warm')!.state, 'stopped');
   });
 
+  it('re-checks the stack tag on every instance EC2 returns before terminating it', async () => {
+    const account = new FakeAccount().add('i-ours', STACK, 'running').add('i-theirs', OTHER, 'running');
+    connect(account);
+    // An EC2 answer wider than the filter asked for (a filter EC2 ignored, say).
+    ec2Mock
+      .on(DescribeInstancesCommand)
+      .callsFake((input: DescribeInstancesCommandInput) =>
+        account.describe({ ...input, Filters: [{ Name: 'tag:harrier:stack', Values: [STACK, OTHER] }] }),
+      );
+    await teardownFleet(fakeDeps(), target);
+    assert.deepEqual(account.terminateRequests.flat(), ['i-ours']);
+    assert.equal(account.instances.get('i-theirs')!.state, 'running');
+  });
+
   it('asks EC2 only for the stack tag and the live states', async () => {
     const account = new FakeAccount().add('i-1', STACK, 'running');
     connect(account);

@@ -169,9 +169,10 @@ export async function teardownFleet(
       for (const reservation of page.Reservations ?? [])
         for (const instance of reservation.Instances ?? []) {
           const ours = instance.Tags?.some((t) => t.Key === 'harrier:stack' && t.Value === stack);
-          // The filter already selects; this guards against a filter typo ever widening it.
-          if (ours && instance.InstanceId !== undefined)
-            found.push({ id: instance.InstanceId, state: instance.State?.Name ?? 'unknown' });
+          const state: string = instance.State?.Name ?? 'unknown';
+          // The filters already select; this guards against an answer ever being wider than asked.
+          if (ours && instance.InstanceId !== undefined && (LIVE_STATES as readonly string[]).includes(state))
+            found.push({ id: instance.InstanceId, state });
         }
       nextToken = page.NextToken;
     } while (nextToken);
