@@ -3,7 +3,14 @@
  * functions the four Lambda handlers call, with their dependencies passed in.
  */
 export { parseConfig, ConfigError, ENV_VARS, type Config } from './config';
-export { TAG, jitParameterName, MAX_WEBHOOK_BODY_BYTES } from './constants';
+export {
+  TAG,
+  jitParameterName,
+  JIT_PARAMETER_OWNER_TAG,
+  instanceArn,
+  MAX_WEBHOOK_BODY_BYTES,
+  type AwsAccount,
+} from './constants';
 export { createAwsClients, documentClient, type AwsClients } from './aws/clients';
 export { SecretCache } from './aws/secrets';
 export { GitHubClient, parseCredential, fetchHookRanges } from './github/client';
