@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { jitParameterName } from '../src/constants';
 import { onInstanceStateChange, onJobCompleted, onJobInProgress } from '../src/domain/lifecycle';
 import { reconcile } from '../src/domain/reconcile';
@@ -18,6 +19,19 @@ const progress = (jobId: number, runnerName: string, extra: Partial<JobEvent> = 
   queuedEvent(jobId, { action: 'in_progress', runnerName, ...extra });
 const completed = (jobId: number, runnerName: string | null, extra: Partial<JobEvent> = {}): JobEvent =>
   queuedEvent(jobId, { action: 'completed', runnerName, ...extra });
+
+/** Job events waiting on the job queue (re-drives), parsed as scale-up would receive them. */
+async function queuedMessages(h: Harness): Promise<JobEvent[]> {
+  const out = await h.deps.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: h.queueUrl, MaxNumberOfMessages: 10 }),
+  );
+  return (out.Messages ?? []).map((m) => JSON.parse(m.Body!) as JobEvent);
+}
+
+async function claimedFor(h: Harness, jobId: number): Promise<string[]> {
+  const claimed = await h.deps.store.instancesIn('default', 'claimed');
+  return claimed.filter((i) => i.claimedForJobId === jobId).map((i) => i.instanceId);
+}
 
 async function warmPool(h: Harness): Promise<string[]> {
   await reconcile(h.deps);
@@ -94,6 +108,95 @@ describe('lifecycle', () => {
     assert.equal(instance?.runningJobId, 2);
     assert.equal((await h.deps.store.getJob(2))?.runnerName, id);
     assert.equal((await h.deps.store.getJob(1))?.status, 'queued');
+  });
+
+  describe('when a runner takes another job than the one it was started for', () => {
+    it('re-drives the displaced job at once when the job it took had no runner on the way, and the re-drive claims another instance', async () => {
+      h = await newHarness(shared, { env: { FLEET_SIZE: '2' } });
+      const [x, y] = await warmPool(h);
+      const first = await scaleUp(h.deps, queuedEvent(1));
+      const taker = first.kind === 'warm' ? first.instanceId : assert.fail('job 1 got no warm instance');
+      // Job 2's queued delivery was lost: no runner is on the way for it, yet a runner took it.
+      await onJobInProgress(h.deps, progress(2, taker));
+
+      assert.equal(h.telemetry.counts.get('JobsRedriven'), 1);
+      assert.equal((await h.deps.store.getJob(1))?.dispatch, 'pending');
+      const [redrive, ...rest] = await queuedMessages(h);
+      assert.deepEqual([redrive?.jobId, redrive?.redrive, rest.length], [1, true, 0]);
+
+      const outcome = await scaleUp(h.deps, redrive!);
+      const other = taker === x ? y : x;
+      assert.deepEqual(outcome, { kind: 'warm', instanceId: other });
+      assert.deepEqual(await claimedFor(h, 1), [other]);
+      assert.equal((await h.deps.store.getJob(1))?.instanceId, other);
+    });
+
+    it('moves the displaced job onto the runner still on the way for the job it took, and re-drives nothing', async () => {
+      h = await newHarness(shared, { env: { FLEET_SIZE: '2' } });
+      await warmPool(h);
+      const forOne = await scaleUp(h.deps, queuedEvent(1));
+      const forTwo = await scaleUp(h.deps, queuedEvent(2));
+      assert.ok(forOne.kind === 'warm' && forTwo.kind === 'warm');
+
+      await onJobInProgress(h.deps, progress(2, forOne.instanceId));
+
+      assert.deepEqual(await claimedFor(h, 1), [forTwo.instanceId]);
+      const job = await h.deps.store.getJob(1);
+      assert.deepEqual([job?.dispatch, job?.instanceId], ['started', forTwo.instanceId]);
+      assert.equal(h.telemetry.counts.get('JobsRedriven'), undefined);
+      assert.deepEqual(await queuedMessages(h), []);
+      // That runner then takes job 1 as expected: no further re-drive.
+      await onJobInProgress(h.deps, progress(1, forTwo.instanceId));
+      assert.equal(h.telemetry.counts.get('JobsRedriven'), undefined);
+    });
+
+    it('re-drives nothing when the displaced job already has a runner', async () => {
+      h = await newHarness(shared, { env: { FLEET_SIZE: '2' } });
+      await warmPool(h);
+      const forOne = await scaleUp(h.deps, queuedEvent(1));
+      assert.ok(forOne.kind === 'warm');
+      await onJobInProgress(h.deps, progress(1, 'GitHub Actions 3'));
+
+      await onJobInProgress(h.deps, progress(2, forOne.instanceId));
+
+      assert.equal(h.telemetry.counts.get('JobsRedriven'), undefined);
+      assert.deepEqual(await queuedMessages(h), []);
+    });
+
+    it('launches nothing for a queued delivery that arrives after the job was already taken', async () => {
+      h = await newHarness(shared, { env: { FLEET_SIZE: '1' } });
+      const [x] = await warmPool(h);
+      await scaleUp(h.deps, queuedEvent(1));
+      await onJobInProgress(h.deps, progress(2, x!));
+      const before = h.aws.listInstances().length;
+
+      const outcome = await scaleUp(h.deps, queuedEvent(2));
+
+      assert.equal(outcome.kind, 'duplicate');
+      assert.equal(h.aws.listInstances().length, before);
+      assert.deepEqual(await claimedFor(h, 2), []);
+    });
+
+    it('claims exactly one instance for the displaced job however often its re-drive is delivered', async () => {
+      h = await newHarness(shared, { env: { FLEET_SIZE: '3' } });
+      const [x] = await warmPool(h);
+      await scaleUp(h.deps, queuedEvent(1));
+      const taker = (await h.deps.store.getJob(1))!.instanceId!;
+      await onJobInProgress(h.deps, progress(2, taker));
+      // The same in_progress again (a duplicate delivery) must not re-drive a second time.
+      await onJobInProgress(h.deps, progress(2, taker));
+      const [redrive] = await queuedMessages(h);
+      assert.ok(redrive !== undefined && x !== undefined);
+
+      const outcomes = [];
+      for (const event of [redrive, redrive, queuedEvent(1, { redrive: true })])
+        outcomes.push((await scaleUp(h.deps, event)).kind);
+
+      assert.deepEqual(outcomes, ['warm', 'duplicate', 'duplicate']);
+      assert.equal((await claimedFor(h, 1)).length, 1);
+      assert.equal(h.telemetry.counts.get('JobsRedriven'), 1);
+      assert.equal((await h.deps.store.instancesIn('default', 'warm')).length, 1);
+    });
   });
 
   it('still terminates an instance whose in_progress delivery was lost', async () => {

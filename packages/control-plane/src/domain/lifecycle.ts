@@ -79,12 +79,66 @@ export async function onJobInProgress(deps: Deps, event: JobEvent): Promise<Life
   await recordJobStatus(deps, event, 'in_progress');
   const instanceId = instanceIdFromRunnerName(event.runnerName);
   if (instanceId === undefined) return { kind: 'ignored', reason: 'not a Harrier runner' };
-  const next = await updateInstanceRecord(deps, instanceId, (current) =>
-    current.state === 'claimed' || current.state === 'idle'
-      ? { state: 'busy', runningJobId: event.jobId, repo: event.repo }
-      : undefined,
-  );
-  return next === undefined ? { kind: 'recorded' } : { kind: 'busy', instanceId };
+  let wasClaimedFor: number | undefined;
+  const next = await updateInstanceRecord(deps, instanceId, (current) => {
+    if (current.state !== 'claimed' && current.state !== 'idle') return undefined;
+    wasClaimedFor = current.state === 'claimed' ? current.claimedForJobId : undefined;
+    return { state: 'busy', runningJobId: event.jobId, repo: event.repo };
+  });
+  if (next === undefined) return { kind: 'recorded' };
+  if (wasClaimedFor !== undefined && wasClaimedFor !== event.jobId)
+    await settleDisplacedJob(deps, event.jobId, instanceId, wasClaimedFor);
+  return { kind: 'busy', instanceId };
+}
+
+/**
+ * The runner on `instanceId`, started for `displacedJobId`, took job `takenJobId` instead
+ * (runners are fungible). If a runner was still on the way for the taken job, that one will
+ * serve the displaced job: the expectation moves to it, so counting stays right. Otherwise the
+ * displaced job is one runner short: send it round again now rather than when reconcile notices
+ * (a minute or more later). Every write is a single-item conditional write; losing one means
+ * the record moved on, and reconcile's counting still covers whatever is left.
+ */
+async function settleDisplacedJob(
+  deps: Deps,
+  takenJobId: number,
+  instanceId: string,
+  displacedJobId: number,
+): Promise<void> {
+  const { store, telemetry } = deps;
+  const [taken, displaced] = await Promise.all([store.getJob(takenJobId), store.getJob(displacedJobId)]);
+  if (displaced?.status !== 'queued') return;
+  // Its expectation already points at another runner (moved there earlier): nothing is short.
+  if (displaced.instanceId !== undefined && displaced.instanceId !== instanceId) return;
+
+  const otherId =
+    taken?.dispatch === 'started' && taken.instanceId !== undefined && taken.instanceId !== instanceId
+      ? taken.instanceId
+      : undefined;
+  const other = otherId === undefined ? undefined : await store.getInstance(otherId);
+  // A runner registered at repository scope can only ever take that repository's jobs.
+  const canServe = (candidate: InstanceRecord) =>
+    (deps.config.github.scope === 'org' && candidate.reuse !== true) || candidate.repo === displaced.repo;
+  if (other?.state === 'claimed' && other.claimedForJobId === takenJobId && canServe(other)) {
+    const moved = await store.updateInstance(other, { claimedForJobId: displacedJobId });
+    if (moved !== undefined) {
+      await store.updateJob(displaced, { instanceId: moved.instanceId });
+      telemetry.log.info('runner expectation moved', {
+        jobId: displacedJobId,
+        from: instanceId,
+        to: moved.instanceId,
+      });
+      return;
+    }
+  }
+
+  // No runner left on the way for it: back to `pending` so scale-up dispatches it again, on
+  // the version we read (a concurrent re-dispatch wins and this one stands down).
+  const reset = await store.updateJob(displaced, { dispatch: 'pending', instanceId: undefined });
+  if (reset === undefined) return;
+  // Keyed by the reset's version: a retry of this event sends the same message, and an earlier
+  // re-drive of the job in the same de-duplication window does not swallow this one.
+  await redriveJob(deps, reset, `v${reset.version}`);
 }
 
 export async function onJobCompleted(deps: Deps, event: JobEvent): Promise<LifecycleOutcome> {

@@ -16,9 +16,13 @@ export type RedriveSource = Pick<
   'jobId' | 'runId' | 'repo' | 'workflowName' | 'jobName' | 'sender' | 'labels' | 'queuedAt'
 >;
 
-export async function redriveJob(deps: Deps, job: RedriveSource): Promise<void> {
+/**
+ * `attempt` names one re-drive decision (de-duplicated on it instead of the time window) for
+ * callers that know a runner was just lost for this job, even if it was re-driven minutes ago.
+ */
+export async function redriveJob(deps: Deps, job: RedriveSource, attempt?: string): Promise<void> {
   const window = Math.floor(deps.now() / REDRIVE_DEDUP_WINDOW_MS);
-  const deliveryId = `redrive-${job.jobId}-${window}`;
+  const deliveryId = `redrive-${job.jobId}-${attempt ?? String(window)}`;
   const event: JobEvent = {
     action: 'queued',
     deliveryId,
