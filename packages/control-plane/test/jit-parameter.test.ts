@@ -11,7 +11,6 @@ import {
   type Harness,
   type Shared,
 } from './helpers/harness';
-import { trackParameterTags, type ParameterTags } from './helpers/parameter-tags';
 
 /** The stand-in's account and region (src/standins/aws.ts defaults), as in the harness's secret ARNs. */
 const ownerArn = (instanceId: string): string => `arn:aws:ec2:us-east-1:123456789012:instance/${instanceId}`;
@@ -19,7 +18,6 @@ const ownerArn = (instanceId: string): string => `arn:aws:ec2:us-east-1:12345678
 describe('JIT parameter ownership tag', () => {
   let shared: Shared;
   let h: Harness;
-  let ssm: ParameterTags;
   before(async () => {
     shared = await startShared();
   });
@@ -28,8 +26,9 @@ describe('JIT parameter ownership tag', () => {
 
   async function harness(env: Record<string, string> = {}): Promise<void> {
     h = await newHarness(shared, { env });
-    ssm = trackParameterTags(h.deps.ssm, (name) => h.aws.parameterNames().includes(name));
   }
+  const ownerTag = (name: string): string | undefined => h.aws.parameterTags(name)?.[JIT_PARAMETER_OWNER_TAG];
+  const tagCalls = (): number => h.aws.calls.get('SSM.AddTagsToResource') ?? 0;
 
   async function warmInstance(): Promise<string> {
     await reconcile(h.deps);
@@ -46,12 +45,12 @@ describe('JIT parameter ownership tag', () => {
     await scaleUp(h.deps, queuedEvent(1));
 
     const name = jitParameterName('test', instanceId);
-    assert.equal(ssm.tags.get(name)?.get(JIT_PARAMETER_OWNER_TAG), ownerArn(instanceId));
+    assert.equal(ownerTag(name), ownerArn(instanceId));
     assert.deepEqual(
-      ssm.puts.map((p) => [p.Name, p.Overwrite]),
+      h.aws.parameterPuts.map((p) => [p.Name, p.Overwrite]),
       [[name, undefined]],
     );
-    assert.deepEqual(ssm.tagCalls, []);
+    assert.equal(tagCalls(), 0);
     assert.ok(h.aws.instance(instanceId)?.tags[TAG.jit], 'the agent is told after the tagged write');
   });
 
@@ -62,8 +61,7 @@ describe('JIT parameter ownership tag', () => {
 
     assert.equal(outcome.kind, 'cold');
     const instanceId = (outcome as { instanceId: string }).instanceId;
-    const tags = ssm.tags.get(jitParameterName('test', instanceId));
-    assert.equal(tags?.get(JIT_PARAMETER_OWNER_TAG), ownerArn(instanceId));
+    assert.equal(ownerTag(jitParameterName('test', instanceId)), ownerArn(instanceId));
   });
 
   it('replaces a parameter an earlier crashed attempt left behind with a tagged one', async () => {
@@ -79,9 +77,9 @@ describe('JIT parameter ownership tag', () => {
 
     const read = await h.deps.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
     assert.notEqual(read.Parameter?.Value, 'stale');
-    assert.equal(ssm.tags.get(name)?.get(JIT_PARAMETER_OWNER_TAG), ownerArn(instanceId));
-    assert.deepEqual(ssm.tagCalls, []);
-    assert.ok(ssm.puts.every((p) => p.Overwrite === undefined));
+    assert.equal(ownerTag(name), ownerArn(instanceId));
+    assert.equal(tagCalls(), 0);
+    assert.ok(h.aws.parameterPuts.every((p) => p.Overwrite === undefined));
     const warnings = h.telemetry.lines.filter(
       (l) => l.level === 'warn' && l.message.includes('left by an earlier attempt'),
     );

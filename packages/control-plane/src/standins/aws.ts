@@ -46,8 +46,12 @@ import {
   type GetSecretValueCommandInput,
 } from '@aws-sdk/client-secrets-manager';
 import {
+  AccessDeniedException,
+  AddTagsToResourceCommand,
   DeleteParameterCommand,
   GetParameterCommand,
+  InvalidResourceId,
+  ListTagsForResourceCommand,
   ParameterAlreadyExists,
   ParameterMaxVersionLimitExceeded,
   ParameterNotFound,
@@ -55,12 +59,15 @@ import {
   SSMClient,
   ThrottlingException,
   ValidationException,
+  type AddTagsToResourceCommandInput,
   type DeleteParameterCommandInput,
   type GetParameterCommandInput,
+  type ListTagsForResourceCommandInput,
   type PutParameterCommandInput,
 } from '@aws-sdk/client-ssm';
 type ResponseMetadata = RunInstancesCommandOutput['$metadata'];
 import { mockClient } from 'aws-sdk-client-mock';
+import { JIT_PARAMETER_OWNER_TAG } from '../constants';
 import type { Clock, TimerHandle } from './clock';
 import { seededRandom, type Random } from './random';
 
@@ -128,6 +135,14 @@ export interface AwsStandInOptions {
   launchTemplates?: string[];
   /** @default 'm7i.large' */
   instanceType?: string;
+  /**
+   * Enforce the instance role's policy on SSM reads and deletes made with an instance's credentials
+   * (`instanceCredentials(id)`): allowed only when the parameter's `harrier:instance-arn` tag is
+   * that instance's ARN, AccessDeniedException otherwise, as IAM's `ssm:resourceTag` condition does.
+   * Calls with any other credentials (the Lambdas' roles) are not restricted.
+   * @default false
+   */
+  enforceInstancePolicy?: boolean;
 }
 
 /** What the stand-in exposes of one instance (a snapshot). */
@@ -199,7 +214,12 @@ interface FakeParameter {
   tier: 'Standard' | 'Advanced';
   version: number;
   lastModified: number;
+  /** Tag key → value; SSM keeps them across overwrites and drops them with the parameter. */
+  tags: Map<string, string>;
 }
+
+/** Session tokens of instance credentials carry this prefix and the instance id after it. */
+const INSTANCE_SESSION_PREFIX = 'harrier-standin-instance:';
 
 /** SSM value limits, in bytes: https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html */
 export const SSM_STANDARD_MAX_BYTES = 4 * 1024;
@@ -219,12 +239,15 @@ export class AwsStandIn {
   readonly calls = new Map<string, number>();
   /** Every error the stand-in raised, by `Service.Operation:ErrorName`. */
   readonly errors = new Map<string, number>();
+  /** Every PutParameter input, in order, refused ones included (to check how a parameter was written). */
+  readonly parameterPuts: PutParameterCommandInput[] = [];
 
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly subnets: Record<string, string>;
   private readonly launchTemplates: Set<string> | undefined;
   private readonly instanceType: string;
+  private readonly enforceInstancePolicy: boolean;
   private readonly instances = new Map<string, FakeInstance>();
   private readonly parameters = new Map<string, FakeParameter>();
   private readonly secrets = new Map<string, { arn: string; name: string; value: string }>();
@@ -248,6 +271,7 @@ export class AwsStandIn {
     this.subnets = options.subnets ?? { 'subnet-0a1': `${this.region}a`, 'subnet-0b2': `${this.region}b` };
     this.launchTemplates = options.launchTemplates ? new Set(options.launchTemplates) : undefined;
     this.instanceType = options.instanceType ?? 'm7i.large';
+    this.enforceInstancePolicy = options.enforceInstancePolicy ?? false;
   }
 
   // ---- wiring ------------------------------------------------------------------------------------
@@ -304,15 +328,37 @@ export class AwsStandIn {
           this.modifyInstanceAttribute(i),
         ),
       );
-    ssm
-      .on(PutParameterCommand)
-      .callsFake(wrap('SSM.PutParameter', (i: PutParameterCommandInput) => this.putParameter(i)));
+    ssm.on(PutParameterCommand).callsFake(
+      wrap('SSM.PutParameter', (i: PutParameterCommandInput) => {
+        this.parameterPuts.push(i);
+        return this.putParameter(i);
+      }),
+    );
+    // Reads and deletes need the caller (its credentials) for the instance policy.
+    const asCaller =
+      <I, O>(op: string, fn: (input: I, caller: string | undefined) => O) =>
+      async (input: I, getClient: () => SSMClient): Promise<O> => {
+        const caller = await this.callerInstance(getClient());
+        return this.call(op, () => fn(input, caller));
+      };
     ssm
       .on(GetParameterCommand)
-      .callsFake(wrap('SSM.GetParameter', (i: GetParameterCommandInput) => this.getParameter(i)));
+      .callsFake(asCaller('SSM.GetParameter', (i: GetParameterCommandInput, c) => this.getParameter(i, c)));
     ssm
       .on(DeleteParameterCommand)
-      .callsFake(wrap('SSM.DeleteParameter', (i: DeleteParameterCommandInput) => this.deleteParameter(i)));
+      .callsFake(
+        asCaller('SSM.DeleteParameter', (i: DeleteParameterCommandInput, c) => this.deleteParameter(i, c)),
+      );
+    ssm
+      .on(AddTagsToResourceCommand)
+      .callsFake(
+        wrap('SSM.AddTagsToResource', (i: AddTagsToResourceCommandInput) => this.addTagsToResource(i)),
+      );
+    ssm
+      .on(ListTagsForResourceCommand)
+      .callsFake(
+        wrap('SSM.ListTagsForResource', (i: ListTagsForResourceCommandInput) => this.listTagsForResource(i)),
+      );
     secrets
       .on(GetSecretValueCommand)
       .callsFake(
@@ -362,6 +408,33 @@ export class AwsStandIn {
   /** Names of the SSM parameters that exist now. */
   parameterNames(): string[] {
     return [...this.parameters.keys()];
+  }
+
+  /** A parameter's tags now (a copy), or undefined when it does not exist. */
+  parameterTags(name: string): Record<string, string> | undefined {
+    const parameter = this.parameters.get(name);
+    return parameter ? Object.fromEntries(parameter.tags) : undefined;
+  }
+
+  /** The ARN IAM sees for an instance (what the owner tag must hold). */
+  instanceArn(instanceId: string): string {
+    return `arn:aws:ec2:${this.region}:${this.accountId}:instance/${instanceId}`;
+  }
+
+  /**
+   * Credentials as the instance profile hands them to code on `instanceId`: a client built with
+   * them is treated as that instance's role (see `enforceInstancePolicy`).
+   */
+  instanceCredentials(instanceId: string): {
+    accessKeyId: string;
+    secretAccessKey: string;
+    sessionToken: string;
+  } {
+    return {
+      accessKeyId: 'ASIASTANDININSTANCE',
+      secretAccessKey: 'stand-in',
+      sessionToken: `${INSTANCE_SESSION_PREFIX}${instanceId}`,
+    };
   }
 
   // ---- EC2 ---------------------------------------------------------------------------------------
@@ -575,6 +648,14 @@ export class AwsStandIn {
     this.maybeThrottle('SSM');
     const name = input.Name ?? '';
     const value = input.Value ?? '';
+    if ((input.Tags?.length ?? 0) > 0 && input.Overwrite === true) {
+      // AWS's rule: tags only on creation; existing parameters are tagged with AddTagsToResource.
+      throw new ValidationException({
+        $metadata: this.metadata(400),
+        message:
+          "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.",
+      });
+    }
     const tier = input.Tier === 'Advanced' ? 'Advanced' : 'Standard';
     const bytes = Buffer.byteLength(value, 'utf8');
     if (bytes > SSM_ADVANCED_MAX_BYTES) {
@@ -610,11 +691,16 @@ export class AwsStandIn {
       tier,
       version,
       lastModified: this.clock.now(),
+      tags:
+        existing?.tags ?? new Map((input.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''] as const)),
     });
     return { $metadata: this.metadata(), Version: version, Tier: tier };
   }
 
-  private getParameter(input: GetParameterCommandInput): {
+  private getParameter(
+    input: GetParameterCommandInput,
+    caller: string | undefined,
+  ): {
     $metadata: ResponseMetadata;
     Parameter: {
       Name: string;
@@ -626,6 +712,7 @@ export class AwsStandIn {
     };
   } {
     this.maybeThrottle('SSM');
+    this.authorize('ssm:GetParameter', input.Name ?? '', caller);
     const parameter = this.parameters.get(input.Name ?? '');
     if (!parameter) throw new ParameterNotFound({ $metadata: this.metadata(400), message: '' });
     const encrypted = parameter.type === 'SecureString' && !input.WithDecryption;
@@ -645,12 +732,79 @@ export class AwsStandIn {
     };
   }
 
-  private deleteParameter(input: DeleteParameterCommandInput): { $metadata: ResponseMetadata } {
+  private deleteParameter(
+    input: DeleteParameterCommandInput,
+    caller: string | undefined,
+  ): { $metadata: ResponseMetadata } {
     this.maybeThrottle('SSM');
+    this.authorize('ssm:DeleteParameter', input.Name ?? '', caller);
     if (!this.parameters.delete(input.Name ?? '')) {
       throw new ParameterNotFound({ $metadata: this.metadata(400), message: '' });
     }
     return { $metadata: this.metadata() };
+  }
+
+  private addTagsToResource(input: AddTagsToResourceCommandInput): { $metadata: ResponseMetadata } {
+    this.maybeThrottle('SSM');
+    const parameter = this.taggable(input.ResourceType, input.ResourceId);
+    for (const tag of input.Tags ?? []) parameter.tags.set(tag.Key ?? '', tag.Value ?? '');
+    return { $metadata: this.metadata() };
+  }
+
+  private listTagsForResource(input: ListTagsForResourceCommandInput): {
+    $metadata: ResponseMetadata;
+    TagList: { Key: string; Value: string }[];
+  } {
+    this.maybeThrottle('SSM');
+    const parameter = this.taggable(input.ResourceType, input.ResourceId);
+    return {
+      $metadata: this.metadata(),
+      TagList: [...parameter.tags].map(([Key, Value]) => ({ Key, Value })),
+    };
+  }
+
+  /** Only parameters are modelled; SSM answers InvalidResourceId for a missing one. */
+  private taggable(resourceType: string | undefined, resourceId: string | undefined): FakeParameter {
+    if (resourceType !== 'Parameter') {
+      throw new ValidationException({
+        $metadata: this.metadata(400),
+        message: `SSM stand-in: ResourceType ${resourceType} is not modelled (only Parameter)`,
+      });
+    }
+    const parameter = this.parameters.get(resourceId ?? '');
+    if (!parameter) throw new InvalidResourceId({ $metadata: this.metadata(400), message: '' });
+    return parameter;
+  }
+
+  /** The instance whose credentials the client carries, if any. */
+  private async callerInstance(client: SSMClient): Promise<string | undefined> {
+    const provider = client.config.credentials as unknown;
+    let credentials: { sessionToken?: string } | undefined;
+    try {
+      credentials =
+        typeof provider === 'function'
+          ? await (provider as () => Promise<{ sessionToken?: string }>)()
+          : (provider as { sessionToken?: string } | undefined);
+    } catch {
+      // No credentials configured (tests, local mode): not an instance's role.
+      return undefined;
+    }
+    const token = credentials?.sessionToken ?? '';
+    return token.startsWith(INSTANCE_SESSION_PREFIX)
+      ? token.slice(INSTANCE_SESSION_PREFIX.length)
+      : undefined;
+  }
+
+  /**
+   * The instance role's policy: its own parameter only, by the owner tag. IAM evaluates the
+   * condition before SSM looks the parameter up, so a missing parameter is denied too.
+   */
+  private authorize(action: string, name: string, caller: string | undefined): void {
+    if (!this.enforceInstancePolicy || caller === undefined) return;
+    const arn = this.instanceArn(caller);
+    if (this.parameters.get(name)?.tags.get(JIT_PARAMETER_OWNER_TAG) === arn) return;
+    const message = `User: arn:aws:sts::${this.accountId}:assumed-role/harrier-instance/${caller} is not authorized to perform: ${action} on resource: arn:aws:ssm:${this.region}:${this.accountId}:parameter${name} because no identity-based policy allows the ${action} action`;
+    throw new AccessDeniedException({ $metadata: this.metadata(400), Message: message, message });
   }
 
   // ---- Secrets Manager ---------------------------------------------------------------------------

@@ -13,8 +13,12 @@ import {
 } from '@aws-sdk/client-ec2';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
+  AccessDeniedException,
+  AddTagsToResourceCommand,
   DeleteParameterCommand,
   GetParameterCommand,
+  InvalidResourceId,
+  ListTagsForResourceCommand,
   ParameterNotFound,
   PutParameterCommand,
   SSMClient,
@@ -67,7 +71,7 @@ describe('AWS stand-in (EC2, SSM, Secrets Manager)', () => {
 
   beforeEach(() => {
     clock = new VirtualClock();
-    aws = new AwsStandIn({ clock, launchTemplates: ['lt-0123'] }).install();
+    aws = new AwsStandIn({ clock, launchTemplates: ['lt-0123'], enforceInstancePolicy: true }).install();
     events = [];
     aws.onStateChange((event) => events.push(event));
   });
@@ -197,6 +201,109 @@ describe('AWS stand-in (EC2, SSM, Secrets Manager)', () => {
       ssm.send(new PutParameterCommand({ Name: '/q', Value: 'b', Type: 'String' })),
     );
     assert.equal(error.name, 'ParameterAlreadyExists');
+  });
+
+  describe('parameter tags', () => {
+    const listTags = async (name: string) =>
+      (await ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: name })))
+        .TagList;
+
+    it('stores the Tags given on creation and keeps them across an overwrite', async () => {
+      await ssm.send(
+        new PutParameterCommand({ Name: '/t', Value: 'a', Type: 'String', Tags: [{ Key: 'k', Value: 'v' }] }),
+      );
+      await ssm.send(new PutParameterCommand({ Name: '/t', Value: 'b', Type: 'String', Overwrite: true }));
+      assert.deepEqual(await listTags('/t'), [{ Key: 'k', Value: 'v' }]);
+      assert.deepEqual(aws.parameterTags('/t'), { k: 'v' });
+    });
+
+    it('refuses Tags together with Overwrite with ValidationException, writing nothing', async () => {
+      const error = await rejection(
+        ssm.send(
+          new PutParameterCommand({
+            Name: '/t',
+            Value: 'a',
+            Type: 'String',
+            Overwrite: true,
+            Tags: [{ Key: 'k', Value: 'v' }],
+          }),
+        ),
+      );
+      assert.ok(error instanceof ValidationException);
+      assert.match(error.message, /tags and overwrite can't be used together/);
+      assert.deepEqual(aws.parameterNames(), []);
+    });
+
+    it('adds tags to an existing parameter and refuses a missing one with InvalidResourceId', async () => {
+      await ssm.send(new PutParameterCommand({ Name: '/t', Value: 'a', Type: 'String' }));
+      await ssm.send(
+        new AddTagsToResourceCommand({
+          ResourceType: 'Parameter',
+          ResourceId: '/t',
+          Tags: [{ Key: 'owner', Value: 'me' }],
+        }),
+      );
+      assert.deepEqual(await listTags('/t'), [{ Key: 'owner', Value: 'me' }]);
+      const error = await rejection(
+        ssm.send(new AddTagsToResourceCommand({ ResourceType: 'Parameter', ResourceId: '/none', Tags: [] })),
+      );
+      assert.ok(error instanceof InvalidResourceId);
+    });
+
+    it('drops the tags with the parameter: a recreated one starts untagged', async () => {
+      await ssm.send(
+        new PutParameterCommand({ Name: '/t', Value: 'a', Type: 'String', Tags: [{ Key: 'k', Value: 'v' }] }),
+      );
+      await ssm.send(new DeleteParameterCommand({ Name: '/t' }));
+      assert.equal(aws.parameterTags('/t'), undefined);
+      await ssm.send(new PutParameterCommand({ Name: '/t', Value: 'a', Type: 'String' }));
+      assert.deepEqual(await listTags('/t'), []);
+    });
+  });
+
+  describe('instance policy on JIT parameters', () => {
+    const put = (name: string, owner: string | undefined) =>
+      ssm.send(
+        new PutParameterCommand({
+          Name: name,
+          Value: 'jit',
+          Type: 'SecureString',
+          Tier: 'Advanced',
+          Tags: owner === undefined ? undefined : [{ Key: 'harrier:instance-arn', Value: owner }],
+        }),
+      );
+    const asInstance = (id: string) =>
+      new SSMClient({ region: 'us-east-1', credentials: aws.instanceCredentials(id) });
+
+    it('lets an instance read and delete the parameter tagged with its own ARN', async () => {
+      await put('/harrier/demo/jit/i-1', aws.instanceArn('i-1'));
+      const own = asInstance('i-1');
+      const read = await own.send(
+        new GetParameterCommand({ Name: '/harrier/demo/jit/i-1', WithDecryption: true }),
+      );
+      assert.equal(read.Parameter?.Value, 'jit');
+      await own.send(new DeleteParameterCommand({ Name: '/harrier/demo/jit/i-1' }));
+      assert.deepEqual(aws.parameterNames(), []);
+    });
+
+    it("denies an instance another instance's parameter, and an untagged one", async () => {
+      await put('/harrier/demo/jit/i-1', aws.instanceArn('i-1'));
+      await put('/harrier/demo/jit/i-3', undefined);
+      const other = asInstance('i-2');
+      const read = await rejection(
+        other.send(new GetParameterCommand({ Name: '/harrier/demo/jit/i-1', WithDecryption: true })),
+      );
+      assert.ok(read instanceof AccessDeniedException);
+      const remove = await rejection(
+        other.send(new DeleteParameterCommand({ Name: '/harrier/demo/jit/i-1' })),
+      );
+      assert.ok(remove instanceof AccessDeniedException);
+      const untagged = await rejection(
+        asInstance('i-3').send(new GetParameterCommand({ Name: '/harrier/demo/jit/i-3' })),
+      );
+      assert.ok(untagged instanceof AccessDeniedException);
+      assert.deepEqual(aws.parameterNames().sort(), ['/harrier/demo/jit/i-1', '/harrier/demo/jit/i-3']);
+    });
   });
 
   it('returns a secret by ARN and ResourceNotFoundException for an unknown one', async () => {
