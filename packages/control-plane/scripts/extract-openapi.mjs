@@ -14,7 +14,7 @@ const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
 const outFile = join(here, '..', 'openapi', 'github-operations.json');
 
-/** The operations Harrier (control plane, infra org-webhook resource) calls. */
+/** The operations Harrier (control plane incl. its GitHub App auth, infra org-webhook resource) calls. */
 const OPERATIONS = [
   'actions/generate-runner-jitconfig-for-org',
   'actions/generate-runner-jitconfig-for-repo',
@@ -27,6 +27,8 @@ const OPERATIONS = [
   'actions/list-workflow-runs-for-repo',
   'actions/list-jobs-for-workflow-run',
   'actions/get-job-for-workflow-run',
+  'apps/get-org-installation',
+  'apps/create-installation-access-token',
   'meta/get',
   'orgs/get',
   'orgs/list-webhooks',
@@ -47,6 +49,12 @@ function strip(node, inPropertiesMap = false) {
   for (const [key, value] of Object.entries(node)) {
     if (!inPropertiesMap && DOC_KEYS.has(key)) continue;
     out[key] = strip(value, !inPropertiesMap && key === 'properties');
+  }
+  // OpenAPI 3.0 allows `nullable` beside `allOf`/`anyOf` with no `type` (the App endpoints' nullable
+  // user): Ajv only accepts `nullable` next to `type`, so say the same thing with `anyOf` and null.
+  if (!inPropertiesMap && out.nullable === true && out.type === undefined) {
+    delete out.nullable;
+    return { anyOf: [out, { type: 'null' }] };
   }
   return out;
 }

@@ -46,6 +46,28 @@ describe('GitHub OpenAPI validator', () => {
     assert.equal(id, 'actions/generate-runner-jitconfig-for-org');
   });
 
+  it("names the GitHub App endpoints Harrier's App auth calls", () => {
+    assert.equal(
+      validateGitHubRequest({ method: 'GET', path: '/orgs/acme/installation' }),
+      'apps/get-org-installation',
+    );
+    assert.equal(
+      validateGitHubRequest({ method: 'POST', path: '/app/installations/77/access_tokens' }),
+      'apps/create-installation-access-token',
+    );
+  });
+
+  it('refuses an installation token request with an unknown permission level with 422', () => {
+    const error = contractError(() =>
+      validateGitHubRequest({
+        method: 'POST',
+        path: '/app/installations/77/access_tokens',
+        body: { permissions: { organization_self_hosted_runners: 'owner' } },
+      }),
+    );
+    assert.equal(error.status, 422);
+  });
+
   it('refuses generate-jitconfig without runner_group_id with 422, as GitHub does', () => {
     const error = contractError(() =>
       validateGitHubRequest({
