@@ -187,9 +187,10 @@ async function restoreTar(
     listing.abort();
     throw error;
   }
-  const entries = await listing.entries;
+  // Not awaited here: extraction into the staging directory overlaps the rest of the listing,
+  // and the tree is swapped into place only once the listing passed the check.
   await replaceDirectory(req.path, (staging) =>
-    extractTarFile(localFile, staging, tools, entries).then(() => undefined),
+    extractTarFile(localFile, staging, tools, listing.entries).then(() => undefined),
   );
 }
 
