@@ -132,6 +132,10 @@ export interface QueueJobInput {
 }
 
 /** An HTTP error answered with GitHub's error body. */
+/** GitHub's list pagination: 30 items a page unless `per_page` says otherwise, never more than 100. */
+export const DEFAULT_PER_PAGE = 30;
+export const MAX_PER_PAGE = 100;
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -230,7 +234,7 @@ export class GitHubStandIn {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
     let operationId = 'unknown';
-    const send = (status: number, body?: unknown): void => {
+    const send = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
       // GitHub answers 401/403/404 on any operation without documenting each; only check the rest.
       // Each (operation, status) is checked for its first answers only: drift is structural, and a
       // simulated day makes thousands of identical calls.
@@ -247,6 +251,7 @@ export class GitHubStandIn {
       }
       this.rateHeaders(res);
       res.setHeader('x-github-api-version-selected', API_VERSION);
+      for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
       if (body === undefined) {
         res.writeHead(status).end();
       } else {
@@ -277,8 +282,15 @@ export class GitHubStandIn {
       const matched = matchGitHubRequest({ method, path, body });
       operationId = matched.operationId;
       this.calls.set(operationId, (this.calls.get(operationId) ?? 0) + 1);
-      const [status, answer] = this.dispatch(operationId, matched.pathParams, matched.query, body);
-      send(status, answer);
+      const listUrl = new URL(path, `http://${req.headers.host ?? '127.0.0.1'}`);
+      const [status, answer, headers] = this.dispatch(
+        operationId,
+        matched.pathParams,
+        matched.query,
+        body,
+        listUrl,
+      );
+      send(status, answer, headers);
     } catch (error: unknown) {
       if (error instanceof GitHubContractError) {
         this.contractViolations.push(error.message);
@@ -320,13 +332,47 @@ export class GitHubStandIn {
     params: Record<string, string | number>,
     query: Record<string, string | number | boolean>,
     body: unknown,
-  ): [number, unknown] {
-    const input = (body ?? {}) as Record<string, unknown>;
-    const page = (items: unknown[]): unknown[] => {
-      const perPage = Number(query.per_page ?? 30);
-      const index = Number(query.page ?? 1);
-      return items.slice((index - 1) * perPage, index * perPage);
+    url: URL,
+  ): [number, unknown, Record<string, string>?] {
+    const [status, answer] = this.answer(operationId, params, query, body, url);
+    return [status, answer, this.link === undefined ? {} : { link: this.link }];
+  }
+
+  /** The `Link` header of the list answer being built, as GitHub sends it (none when one page). */
+  private link: string | undefined;
+
+  /**
+   * One page of a list, as GitHub cuts it: `per_page` (default 30, capped at 100) and `page` (from
+   * 1), with a `Link` header naming the first/prev/next/last pages so Octokit's `paginate` follows it.
+   */
+  private page(items: unknown[], query: Record<string, string | number | boolean>, url: URL): unknown[] {
+    const perPage = Math.min(MAX_PER_PAGE, Math.max(1, Number(query.per_page ?? DEFAULT_PER_PAGE)));
+    const index = Math.max(1, Number(query.page ?? 1));
+    const last = Math.max(1, Math.ceil(items.length / perPage));
+    const at = (n: number): string => {
+      const target = new URL(url);
+      target.searchParams.set('per_page', String(perPage));
+      target.searchParams.set('page', String(n));
+      return `<${target.toString()}>`;
     };
+    const links: string[] = [];
+    if (index > 1) links.push(`${at(index - 1)}; rel="prev"`);
+    if (index < last) links.push(`${at(index + 1)}; rel="next"`, `${at(last)}; rel="last"`);
+    if (index > 1) links.push(`${at(1)}; rel="first"`);
+    this.link = links.length > 0 ? links.join(', ') : undefined;
+    return items.slice((index - 1) * perPage, index * perPage);
+  }
+
+  private answer(
+    operationId: string,
+    params: Record<string, string | number>,
+    query: Record<string, string | number | boolean>,
+    body: unknown,
+    url: URL,
+  ): [number, unknown] {
+    this.link = undefined;
+    const input = (body ?? {}) as Record<string, unknown>;
+    const page = (items: unknown[]): unknown[] => this.page(items, query, url);
     switch (operationId) {
       case 'meta/get':
         return [

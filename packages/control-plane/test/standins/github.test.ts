@@ -201,6 +201,58 @@ describe('GitHub stand-in', () => {
     assert.equal(await status(octokit.rest.orgs.getWebhook({ org: 'acme', hook_id: created.data.id })), 404);
   });
 
+  describe('pagination', () => {
+    let many: GitHubStandIn;
+    let client: Octokit;
+    const RUNNERS = 130;
+    before(async () => {
+      many = new GitHubStandIn({ clock: new VirtualClock(), token: TOKEN, webhookSecret: SECRET });
+      client = new Octokit({ auth: TOKEN, baseUrl: await many.listen(), log: quiet });
+      for (let i = 0; i < RUNNERS; i++) {
+        const name = `i-${String(i).padStart(17, '0')}`;
+        await client.rest.actions.generateRunnerJitconfigForOrg({
+          org: 'acme',
+          name,
+          runner_group_id: 1,
+          labels: ['x'],
+        });
+      }
+    });
+    after(() => many.close());
+
+    it('lists more than 100 runners through Octokit paginate, following Link rel="next"', async () => {
+      const before = many.calls.get('actions/list-self-hosted-runners-for-org') ?? 0;
+      const runners = await client.paginate(client.rest.actions.listSelfHostedRunnersForOrg, {
+        org: 'acme',
+        per_page: 100,
+      });
+      assert.equal(new Set(runners.map((r) => r.name)).size, RUNNERS);
+      assert.equal((many.calls.get('actions/list-self-hosted-runners-for-org') ?? 0) - before, 2);
+      assert.deepEqual(many.contractViolations, []);
+    });
+
+    it('answers 30 a page by default with next and last links', async () => {
+      const first = await client.rest.actions.listSelfHostedRunnersForOrg({ org: 'acme' });
+      assert.equal(first.data.runners.length, 30);
+      assert.equal(first.data.total_count, RUNNERS);
+      assert.match(first.headers.link ?? '', /[?&]page=2[^>]*>; rel="next"/);
+      assert.match(first.headers.link ?? '', /[?&]page=5[^>]*>; rel="last"/);
+    });
+
+    it('caps per_page at 100 and sends no next link from the last page', async () => {
+      const capped = await client.rest.actions.listSelfHostedRunnersForOrg({ org: 'acme', per_page: 500 });
+      assert.equal(capped.data.runners.length, 100);
+      const last = await client.rest.actions.listSelfHostedRunnersForOrg({
+        org: 'acme',
+        per_page: 100,
+        page: 2,
+      });
+      assert.equal(last.data.runners.length, RUNNERS - 100);
+      assert.doesNotMatch(last.headers.link ?? '', /rel="next"/);
+      assert.match(last.headers.link ?? '', /rel="prev"/);
+    });
+  });
+
   it('recorded no contract violation for the valid requests above', () => {
     assert.deepEqual(github.contractViolations, []);
   });
