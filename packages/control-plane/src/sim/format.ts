@@ -28,7 +28,10 @@ export function formatReport(report: SimulationReport): string {
           'warm claims / cold launches / reuses',
           `${report.paths.warm} / ${report.paths.cold} / ${report.paths.reused}`,
         ],
-        ['jobs re-driven by reconcile', report.paths.redriven],
+        [
+          'jobs re-driven: by reconcile / at once by lifecycle',
+          `${report.paths.redrivenByReconcile} / ${report.paths.redriven - report.paths.redrivenByReconcile}`,
+        ],
         [
           'queued → runner p50 / p95 / max',
           `${seconds(report.waitSeconds.p50)} / ${seconds(report.waitSeconds.p95)} / ${seconds(report.waitSeconds.max)}`,
@@ -90,7 +93,7 @@ export function markdownReport(report: SimulationReport): string {
         'warm claims / cold launches / reuses',
         `${report.paths.warm} / ${report.paths.cold} / ${report.paths.reused}`,
       ],
-      ['re-driven by reconcile', report.paths.redriven],
+      ['re-driven by reconcile', report.paths.redrivenByReconcile],
       [
         'queued → runner p50 / p95 / max (simulated)',
         `${seconds(report.waitSeconds.p50)} / ${seconds(report.waitSeconds.p95)} / ${seconds(report.waitSeconds.max)}`,

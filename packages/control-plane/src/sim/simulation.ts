@@ -113,7 +113,8 @@ export interface SimulationReport {
   simulatedHours: number;
   wallSeconds: number;
   jobs: { total: number; served: number; failed: number; lost: number; doubleClaimed: number };
-  paths: { warm: number; cold: number; reused: number; redriven: number };
+  /** `redriven` counts every re-drive; the rest were sent at once by lifecycle (a runner lost or displaced). */
+  paths: { warm: number; cold: number; reused: number; redriven: number; redrivenByReconcile: number };
   waitSeconds: { p50: number; p95: number; max: number };
   /** Wait by the path Harrier took for the job (a runner is fungible: it may have served another). */
   waitByPath: Record<string, { jobs: number; p50: number; p95: number }>;
@@ -339,10 +340,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
     // Why reconcile terminated what it terminated, to explain any job that lost its runner.
     const terminatedBy = new Map<string, string>();
+    let redrivenByReconcile = 0;
     const runReconcile = async (): Promise<void> => {
       try {
         const report = await reconcile(deps);
         for (const t of report.terminated) terminatedBy.set(t.instanceId, t.reason);
+        redrivenByReconcile += report.redriven.length;
       } catch {
         inject('reconcile failed');
       }
@@ -553,6 +556,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         cold: count(METRIC.coldLaunches),
         reused: count(METRIC.reuseClaims),
         redriven: count(METRIC.jobsRedriven),
+        redrivenByReconcile,
       },
       waitSeconds: { p50: percentile(waits, 50), p95: percentile(waits, 95), max: percentile(waits, 100) },
       waitByPath,
