@@ -13,7 +13,10 @@ import { fileURLToPath } from 'node:url';
 
 export const CACHE_LOAD_DIST = fileURLToPath(new URL('../../../cache-load/dist/index.js', import.meta.url));
 export const CACHE_STORE_DIST = fileURLToPath(new URL('../../../cache-store/dist/index.js', import.meta.url));
-export const DEFAULT_PROJECT = '/work/shared/bench/projects/small';
+/** The real small bench project in `shared/`, which sits beside the repository's clone. */
+export const DEFAULT_PROJECT = fileURLToPath(
+  new URL('../../../../../shared/bench/projects/small', import.meta.url),
+);
 /** An action that takes longer than this is reported failed (a hung child must not hang the demo). */
 const ACTION_TIMEOUT_MS = 90_000;
 const NPM_TIMEOUT_MS = 90_000;

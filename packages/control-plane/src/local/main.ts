@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runCacheDemo, type CacheDemoResult } from './cache-demo';
+import { DEFAULT_PROJECT, runCacheDemo, type CacheDemoResult } from './cache-demo';
 import { formatBytes, formatSeconds, percentile, table, Timeline } from './report';
 import { ScriptedDay, type ScenarioResult } from './scenario';
 import { portOf, serve } from './serve';
@@ -273,9 +273,7 @@ function printSummary(
   console.log(
     `\nPool level (warm + provisioning) over time: ${result.poolLevel.map(([t, n]) => `${formatSeconds(t)}:${n}`).join('  ')}`,
   );
-  console.log(
-    '\nCache actions on /work/shared/bench/projects/small (mode tar, local directory as cache root)',
-  );
+  console.log(`\nCache actions on ${DEFAULT_PROJECT} (mode tar, local directory as cache root)`);
   if (cache.skipped) console.log(`  skipped: ${cache.skipped}`);
   if (cache.steps.length) {
     console.log(
