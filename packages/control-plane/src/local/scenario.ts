@@ -48,6 +48,8 @@ export interface ScenarioResult {
 }
 
 const POLL_WALL_MS = 40;
+/** How long (simulated) terminations already under way may take before a machine counts as left over. */
+const TERMINATION_SETTLE_SIM_MS = 60_000;
 
 export class ScriptedDay {
   private readonly jobs: { job: SimJob; label: string }[] = [];
@@ -192,14 +194,26 @@ export class ScriptedDay {
       timeline.add('drained', `no busy or idle machines; ${fleetSize} warm`);
       await this.samplePool();
 
-      // Left over = an instance still up that is not part of the pool (warm, or provisioning to refill it).
-      const records = await Promise.all(
-        stack.aws
-          .listInstances()
-          .filter((i) => i.state !== 'terminated')
-          .map(async (i) => (await stack.store.getInstance(i.instanceId))?.state),
-      );
-      const leftover = records.filter((state) => state !== 'warm' && state !== 'provisioning').length;
+      // Left over = an instance still up that is not part of the pool (warm, or provisioning to refill
+      // it). A machine whose idle window just ended may still be shutting down: give terminations
+      // in flight their time (EC2 takes seconds), then count what is really left.
+      const leftoverNow = async (): Promise<number> => {
+        const records = await Promise.all(
+          stack.aws
+            .listInstances()
+            .filter((i) => i.state !== 'terminated')
+            .map(async (i) => (await stack.store.getInstance(i.instanceId))?.state),
+        );
+        return records.filter((state) => state !== 'warm' && state !== 'provisioning').length;
+      };
+      await this.until(
+        'terminations settled',
+        TERMINATION_SETTLE_SIM_MS,
+        async () => (await leftoverNow()) === 0,
+      ).catch((error: unknown) => {
+        if (!(error instanceof ScenarioStepError)) throw error;
+      });
+      const leftover = await leftoverNow();
       return {
         jobs: this.jobs.map(({ job, label }) => this.result(job, label)),
         poolLevel: this.poolLevel,
