@@ -39,6 +39,25 @@ export async function deleteJitConfig(ssm: Pick<SSMClient, 'send'>, parameterNam
   try {
     await ssm.send(new DeleteParameterCommand({ Name: parameterName }));
   } catch (error: unknown) {
-    if (!isNotFound(error)) throw error;
+    if (isNotFound(error)) return;
+    // Under the instance policy's tag condition, a parameter that is already gone can answer
+    // AccessDenied instead of ParameterNotFound (no tag to match on a missing resource). The
+    // delete is there so nothing on this machine can read the config back: if a read is refused
+    // too, that is met. A parameter still readable keeps the error (and the step's retries).
+    if (isAccessDenied(error) && !(await stillReadable(ssm, parameterName))) return;
+    throw error;
+  }
+}
+
+const isAccessDenied = (error: unknown): boolean =>
+  error instanceof Error && error.name === 'AccessDeniedException';
+
+async function stillReadable(ssm: Pick<SSMClient, 'send'>, parameterName: string): Promise<boolean> {
+  try {
+    await ssm.send(new GetParameterCommand({ Name: parameterName, WithDecryption: false }));
+    return true;
+  } catch (error: unknown) {
+    // Anything but a clear "not there / not yours" counts as readable: keep the delete failing.
+    return !(isNotFound(error) || isAccessDenied(error));
   }
 }

@@ -9,7 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { DEFAULT_AGENT_SETTINGS, MissingTagError, runAgent, type AgentDeps } from '../../src/agent/agent';
 import { createImdsClient } from '../../src/agent/imds';
-import { JitConfigMissingError } from '../../src/agent/jit-parameter';
+import { deleteJitConfig, JitConfigMissingError } from '../../src/agent/jit-parameter';
 import { STEP_ATTEMPTS, StepGaveUpError } from '../../src/agent/retry';
 import type { RunnerLaunch } from '../../src/agent/runner-process';
 import { memoryConsumedStore } from '../../src/agent/state';
@@ -330,6 +330,35 @@ describe('harrier agent', () => {
       .rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
     assert.deepEqual(await runAgent(deps()), { kind: 'done', jobsRun: 1 });
     assert.equal(launches[0]!.env.ACTIONS_RUNNER_INPUT_JITCONFIG, JIT_CONFIG);
+  });
+
+  it('treats a delete refused on a parameter it can no longer read as done (tag policy, already gone)', async () => {
+    imds.tags.set('harrier:launch', 'cold');
+    imds.tags.set('harrier:jit', 'gen-1');
+    parameters.set(PARAMETER, JIT_CONFIG);
+    const denied = () => Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
+    ssm
+      .on(DeleteParameterCommand)
+      .callsFake((input: { Name: string }) => {
+        // Gone on the server; the tag condition cannot match a missing parameter any more.
+        parameters.delete(input.Name);
+        throw denied();
+      })
+      .on(GetParameterCommand, { Name: PARAMETER, WithDecryption: false })
+      .rejects(denied());
+    assert.deepEqual(await runAgent(deps()), { kind: 'done', jobsRun: 1 });
+    assert.equal(parameters.has(PARAMETER), false);
+  });
+
+  it('keeps failing a refused delete while the parameter is still readable', async () => {
+    parameters.set(PARAMETER, JIT_CONFIG);
+    ssm
+      .on(DeleteParameterCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    await assert.rejects(deleteJitConfig(new SSMClient({ region: 'us-east-1' }), PARAMETER), {
+      name: 'AccessDeniedException',
+    });
+    assert.equal(parameters.has(PARAMETER), true);
   });
 
   it('retries a throttled bootstrap report and powers the pool instance off once', async () => {
