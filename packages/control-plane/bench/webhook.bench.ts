@@ -8,7 +8,7 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { sign } from '@octokit/webhooks-methods';
 import type { Config } from '../src/config';
-import { workflowJobPayload } from '../src/standins/github-payloads';
+import { queuedSimJob, workflowJobPayload } from '../src/standins/github-payloads';
 import { recordingTelemetry } from '../src/telemetry';
 import { HookAllowList } from '../src/webhook/allow-list';
 import { handleWebhook, type WebhookRequest } from '../src/webhook/handle';
@@ -43,7 +43,7 @@ try {
   for (let i = 0; i < DELIVERIES + WARM_UP; i++) {
     const body = JSON.stringify(
       workflowJobPayload(
-        {
+        queuedSimJob({
           id: 1_000_000 + i,
           runId: 500_000 + i,
           runAttempt: 1,
@@ -54,16 +54,8 @@ try {
           headBranch: 'main',
           headSha: 'c'.repeat(40),
           sender: 'octocat',
-          status: 'queued',
-          conclusion: null,
           createdAt: Date.UTC(2026, 0, 5),
-          startedAt: undefined,
-          completedAt: undefined,
-          runnerId: null,
-          runnerName: null,
-          runnerGroupId: null,
-          runnerGroupName: null,
-        },
+        }),
         { id: 9, login: 'acme' },
         'queued',
       ),

@@ -3,7 +3,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { sign } from '@octokit/webhooks-methods';
 import { processJobMessages } from '../src/domain/dispatch';
 import { isRetryable, NoCapacityError } from '../src/errors';
-import { workflowJobPayload, type SimJob } from '../src/standins/github-payloads';
+import { queuedSimJob, workflowJobPayload } from '../src/standins/github-payloads';
 import { handleWebhook } from '../src/webhook/handle';
 import {
   newHarness,
@@ -28,7 +28,7 @@ describe('job queue consumer', () => {
 
   it('takes a signed webhook through SQS to a started runner instance', async () => {
     h = await newHarness(shared);
-    const job: SimJob = {
+    const job = queuedSimJob({
       id: 31,
       runId: 310,
       runAttempt: 1,
@@ -39,16 +39,8 @@ describe('job queue consumer', () => {
       headBranch: 'main',
       headSha: 'b'.repeat(40),
       sender: 'octocat',
-      status: 'queued',
-      conclusion: null,
       createdAt: h.clock.now(),
-      startedAt: undefined,
-      completedAt: undefined,
-      runnerId: null,
-      runnerName: null,
-      runnerGroupId: null,
-      runnerGroupName: null,
-    };
+    });
     const body = JSON.stringify(workflowJobPayload(job, { id: 9, login: 'acme' }, 'queued'));
     const response = await handleWebhook(
       { ...h.deps, secret: () => Promise.resolve(WEBHOOK_SECRET) },

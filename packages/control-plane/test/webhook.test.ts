@@ -4,7 +4,12 @@ import examples from '@octokit/webhooks-examples' with { type: 'json' };
 import { sign } from '@octokit/webhooks-methods';
 import type { Config } from '../src/config';
 import { MAX_WEBHOOK_BODY_BYTES } from '../src/constants';
-import { workflowJobPayload, workflowJobSchemaErrors, type SimJob } from '../src/standins/github-payloads';
+import {
+  queuedSimJob,
+  workflowJobPayload,
+  workflowJobSchemaErrors,
+  type SimJob,
+} from '../src/standins/github-payloads';
 import { recordingTelemetry, type RecordedTelemetry } from '../src/telemetry';
 import type { JobEvent } from '../src/domain/job-event';
 import { HookAllowList } from '../src/webhook/allow-list';
@@ -15,25 +20,19 @@ const SECRET = 'webhook-secret-for-tests';
 const GITHUB_IP = '140.82.115.36';
 
 const job = (overrides: Partial<SimJob> = {}): SimJob => ({
-  id: 4242,
-  runId: 77,
-  runAttempt: 1,
-  repo: { id: 1, name: 'web', fullName: 'acme/web' },
-  workflowName: 'CI',
-  name: 'test',
-  labels: ['self-hosted', 'linux'],
-  headBranch: 'main',
-  headSha: 'a'.repeat(40),
-  sender: 'octocat',
-  status: 'queued',
-  conclusion: null,
-  createdAt: Date.UTC(2026, 0, 5),
-  startedAt: undefined,
-  completedAt: undefined,
-  runnerId: null,
-  runnerName: null,
-  runnerGroupId: null,
-  runnerGroupName: null,
+  ...queuedSimJob({
+    id: 4242,
+    runId: 77,
+    runAttempt: 1,
+    repo: { id: 1, name: 'web', fullName: 'acme/web' },
+    workflowName: 'CI',
+    name: 'test',
+    labels: ['self-hosted', 'linux'],
+    headBranch: 'main',
+    headSha: 'a'.repeat(40),
+    sender: 'octocat',
+    createdAt: Date.UTC(2026, 0, 5),
+  }),
   ...overrides,
 });
 

@@ -48,6 +48,34 @@ export interface SimJob {
   runnerGroupName: string | null;
 }
 
+/** The fields a job has before any runner picked it up (what `queued` looks like on GitHub). */
+export type QueuedJobFields = Omit<
+  SimJob,
+  | 'status'
+  | 'conclusion'
+  | 'startedAt'
+  | 'completedAt'
+  | 'runnerId'
+  | 'runnerName'
+  | 'runnerGroupId'
+  | 'runnerGroupName'
+>;
+
+/** A job as GitHub has it while queued: no runner, no conclusion, not started. */
+export function queuedSimJob(fields: QueuedJobFields): SimJob {
+  return {
+    ...fields,
+    status: 'queued',
+    conclusion: null,
+    startedAt: undefined,
+    completedAt: undefined,
+    runnerId: null,
+    runnerName: null,
+    runnerGroupId: null,
+    runnerGroupName: null,
+  };
+}
+
 /** A payload that does not conform to GitHub's webhook schema: the stand-in itself is wrong. */
 export class PayloadSchemaError extends Error {
   constructor(readonly violations: string) {

@@ -19,6 +19,7 @@ import {
   warmUpValidators,
 } from './github-openapi';
 import {
+  queuedSimJob,
   restJob,
   restWorkflowRun,
   workflowJobPayload,
@@ -765,25 +766,19 @@ export class GitHubStandIn {
       this.runs.set(run.id, run);
     }
     const job = {
-      id: ++this.nextId.job,
-      runId: run.id,
-      runAttempt: 1,
-      repo,
-      workflowName: run.name,
-      name: input.jobName ?? 'build',
-      labels: (input.labels ?? ['self-hosted', 'linux', 'x64']).map((l) => l.toLowerCase()),
-      headBranch: run.headBranch,
-      headSha: run.headSha,
-      sender: input.sender ?? 'octocat',
-      status: 'queued' as JobStatus,
-      conclusion: null,
-      createdAt: now,
-      startedAt: undefined,
-      completedAt: undefined,
-      runnerId: null,
-      runnerName: null,
-      runnerGroupId: null,
-      runnerGroupName: null,
+      ...queuedSimJob({
+        id: ++this.nextId.job,
+        runId: run.id,
+        runAttempt: 1,
+        repo,
+        workflowName: run.name,
+        name: input.jobName ?? 'build',
+        labels: (input.labels ?? ['self-hosted', 'linux', 'x64']).map((l) => l.toLowerCase()),
+        headBranch: run.headBranch,
+        headSha: run.headSha,
+        sender: input.sender ?? 'octocat',
+        createdAt: now,
+      }),
       durationMs: input.durationMs ?? 3 * 60_000,
     };
     run.jobIds.push(job.id);

@@ -11,7 +11,7 @@ import {
   checkGitHubResponse,
   matchGitHubRequest,
 } from '../../src/standins/github-openapi';
-import { restJob, restWorkflowRun, type SimRepo } from '../../src/standins/github-payloads';
+import { queuedSimJob, restJob, restWorkflowRun, type SimRepo } from '../../src/standins/github-payloads';
 
 const ORG = { id: 9919, login: 'acme' };
 const simRepo = (fullName: string): SimRepo => ({
@@ -247,26 +247,20 @@ export class GitHubStub {
   }
 
   private jobObject(j: StubQueuedJob): Record<string, unknown> {
-    return restJob({
-      id: j.id,
-      runId: j.runId,
-      runAttempt: 1,
-      repo: simRepo(j.repo),
-      workflowName: j.workflowName,
-      name: j.name,
-      labels: j.labels,
-      headBranch: 'main',
-      headSha: 'a'.repeat(40),
-      sender: 'octocat',
-      status: 'queued',
-      conclusion: null,
-      createdAt: j.createdAt,
-      startedAt: undefined,
-      completedAt: undefined,
-      runnerId: null,
-      runnerName: null,
-      runnerGroupId: null,
-      runnerGroupName: null,
-    });
+    return restJob(
+      queuedSimJob({
+        id: j.id,
+        runId: j.runId,
+        runAttempt: 1,
+        repo: simRepo(j.repo),
+        workflowName: j.workflowName,
+        name: j.name,
+        labels: j.labels,
+        headBranch: 'main',
+        headSha: 'a'.repeat(40),
+        sender: 'octocat',
+        createdAt: j.createdAt,
+      }),
+    );
   }
 }
